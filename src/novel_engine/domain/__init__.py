@@ -1,0 +1,1 @@
+"""Pure domain model: aggregates, value objects, events, commands, ports and services."""

@@ -1,0 +1,204 @@
+"""The Campaign aggregate: members with roles, characters, and a versioned world state."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.aggregate import Aggregate
+from novel_engine.domain.character import Character
+from novel_engine.domain.errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+)
+from novel_engine.domain.events import AggregateType, EventType, utcnow
+from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_json_object, require_text
+
+MAX_MEMBERS = 500
+MAX_CHARACTERS = 500
+
+
+class CampaignRole(Enum):
+    OWNER = "owner"
+    GAMEMASTER = "gamemaster"
+    COAUTHOR = "coauthor"
+    VIEWER = "viewer"
+
+
+DIRECTING_ROLES = frozenset({CampaignRole.OWNER, CampaignRole.GAMEMASTER})
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: uuid.UUID
+    role: CampaignRole
+    joined_at: datetime
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: objects merge, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+@dataclass(kw_only=True)
+class Campaign(Aggregate):
+    aggregate_type = AggregateType.CAMPAIGN
+
+    owner_id: uuid.UUID
+    name: str
+    description: str
+    world_state: dict[str, Any]
+    world_version: int = 1
+    members: dict[uuid.UUID, Member] = field(default_factory=dict)
+    character_ids: list[uuid.UUID] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls, actor: Actor, *, name: str, description: str, world_state: dict[str, Any]
+    ) -> Campaign:
+        owner_id = actor.require_user()
+        campaign = cls(
+            owner_id=owner_id,
+            name=require_text(name, "name", max_length=NAME_MAX),
+            description=require_text(
+                description, "description", max_length=TEXT_MAX, allow_empty=True
+            ),
+            world_state=require_json_object(world_state, "worldState"),
+        )
+        campaign.members[owner_id] = Member(owner_id, CampaignRole.OWNER, campaign.created_at)
+        campaign._record(
+            actor,
+            EventType.CAMPAIGN_CREATED,
+            {
+                "campaignId": str(campaign.id),
+                "name": campaign.name,
+                "description": campaign.description,
+                "configuration": {},
+                "createdBy": str(owner_id),
+                "initialParticipants": [str(owner_id)],
+                "worldState": campaign.world_state,
+            },
+        )
+        return campaign
+
+    def role_of(self, user_id: uuid.UUID | None) -> CampaignRole | None:
+        member = self.members.get(user_id) if user_id is not None else None
+        return member.role if member else None
+
+    def ensure_visible_to(self, actor: Actor) -> CampaignRole:
+        """Members see the campaign; to anyone else it does not exist."""
+        role = self.role_of(actor.user_id)
+        if role is None:
+            raise NotFound("No campaign with this id.", "campaignId")
+        return role
+
+    def _ensure_directed_by(self, actor: Actor) -> CampaignRole:
+        role = self.ensure_visible_to(actor)
+        if role not in DIRECTING_ROLES:
+            raise Forbidden("Only the campaign's owner or a gamemaster can do this.")
+        return role
+
+    def add_member(self, actor: Actor, user_id: uuid.UUID, role: CampaignRole) -> Member:
+        acting_role = self._ensure_directed_by(actor)
+        if role is CampaignRole.OWNER:
+            raise InvalidInput("A campaign has exactly one owner.", "role")
+        if role is CampaignRole.GAMEMASTER and acting_role is not CampaignRole.OWNER:
+            raise Forbidden("Only the owner can appoint gamemasters.")
+        if user_id in self.members:
+            raise AlreadyExists("This user is already a member of the campaign.", "email")
+        if len(self.members) >= MAX_MEMBERS:
+            raise InvalidInput(f"A campaign has at most {MAX_MEMBERS} members.", "email")
+        member = Member(user_id, role, utcnow())
+        self.members[user_id] = member
+        self._touch()
+        self._record(
+            actor,
+            EventType.CAMPAIGN_MEMBER_ADDED,
+            {
+                "campaignId": str(self.id),
+                "userId": str(user_id),
+                "role": role.value,
+                "addedBy": str(actor.user_id),
+            },
+        )
+        return member
+
+    def add_character(self, actor: Actor, character: Character) -> None:
+        role = self.ensure_visible_to(actor)
+        if role is CampaignRole.VIEWER:
+            raise Forbidden("Viewers cannot add characters.")
+        if not character.is_visible_to(actor.user_id):
+            raise NotFound("No character with this id.", "characterId")
+        if role is CampaignRole.COAUTHOR and character.owner_id != actor.user_id:
+            raise Forbidden("Co-authors can add only their own characters.")
+        if character.id in self.character_ids:
+            raise AlreadyExists("This character is already in the campaign.", "characterId")
+        if len(self.character_ids) >= MAX_CHARACTERS:
+            raise InvalidInput(
+                f"A campaign has at most {MAX_CHARACTERS} characters.", "characterId"
+            )
+        self.character_ids.append(character.id)
+        self._touch()
+        self._record(
+            actor,
+            EventType.CAMPAIGN_CHARACTER_ADDED,
+            {
+                "campaignId": str(self.id),
+                "characterId": str(character.id),
+                "characterName": character.name,
+                "controlledBy": str(character.owner_id),
+                "addedBy": str(actor.user_id),
+            },
+        )
+
+    def update_world_state(
+        self,
+        actor: Actor,
+        patch: Any,
+        expected_version: int,
+        *,
+        reason: str = "",
+        session_id: uuid.UUID | None = None,
+    ) -> None:
+        """Apply a JSON merge patch if `expected_version` is the current world version."""
+        self._ensure_directed_by(actor)
+        patch = require_json_object(patch, "patch")
+        if expected_version != self.world_version:
+            raise VersionConflict(expected_version, self.world_version)
+        new_state = require_json_object(merge_patch(self.world_state, patch), "patch")
+        previous = {key: copy.deepcopy(self.world_state.get(key)) for key in patch}
+        self.world_state = new_state
+        self.world_version += 1
+        self._touch()
+        self._record(
+            actor,
+            EventType.WORLD_STATE_CHANGED,
+            {
+                "campaignId": str(self.id),
+                "sessionId": str(session_id) if session_id else None,
+                "changes": patch,
+                "previousState": previous,
+                "changeReason": require_text(
+                    reason, "reason", max_length=TEXT_MAX, allow_empty=True
+                ),
+                "changedBy": str(actor.user_id),
+                "timestamp": self.updated_at.isoformat(),
+                "worldVersion": self.world_version,
+            },
+        )

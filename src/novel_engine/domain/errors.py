@@ -1,0 +1,77 @@
+"""Expected failures of the domain: each carries a machine-readable code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+
+
+class DomainError(Exception):
+    """A failure the caller can act on; never a bug."""
+
+    code: ErrorCode = ErrorCode.INVALID_INPUT
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    code = ErrorCode.INVALID_INPUT
+
+
+class NotFound(DomainError):
+    """Also what a forbidden read looks like: existence is never leaked."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    code = ErrorCode.FORBIDDEN
+
+
+class AuthenticationRequired(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+
+    def __init__(self, message: str = "Sign in to do this.") -> None:
+        super().__init__(message)
+
+
+class VersionConflict(DomainError):
+    code = ErrorCode.VERSION_CONFLICT
+
+    def __init__(self, expected: int, current: int, field: str = "expectedVersion") -> None:
+        super().__init__(
+            f"Expected version {expected} but the current version is {current}.", field
+        )
+        self.expected_version = expected
+        self.current_version = current
+
+
+class EmailTaken(DomainError):
+    code = ErrorCode.EMAIL_TAKEN
+
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.", "email")
+
+
+class InvalidCredentials(DomainError):
+    code = ErrorCode.INVALID_CREDENTIALS
+
+    def __init__(self) -> None:
+        super().__init__("Email or password is wrong.")
+
+
+class AlreadyExists(DomainError):
+    code = ErrorCode.ALREADY_EXISTS

@@ -1,0 +1,73 @@
+"""Domain events with the catalog's envelope (seeds: domain events catalog v1.0.0)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+EVENT_SOURCE = "novel-engine"
+
+
+class EventType(str, Enum):
+    """Catalog type names. Those not in the 1.0.0 catalog follow its naming rule."""
+
+    CHARACTER_CREATED = "characters.character.created"
+    CHARACTER_UPDATED = "characters.character.updated"
+    CHARACTER_DELETED = "characters.character.deleted"
+    CHARACTER_SKILL_GAINED = "characters.character.skill-gained"
+    CHARACTER_RELATIONSHIP_FORMED = "characters.character.relationship-formed"
+    STORY_CREATED = "narratives.story.created"
+    STORY_EVENT_ADDED = "narratives.story.event-added"
+    PLOT_POINT_REACHED = "narratives.plot.point-reached"
+    CAMPAIGN_CREATED = "campaigns.campaign.created"
+    CAMPAIGN_MEMBER_ADDED = "campaigns.campaign.member-added"
+    CAMPAIGN_CHARACTER_ADDED = "campaigns.campaign.character-added"
+    WORLD_STATE_CHANGED = "campaigns.world.state-changed"
+    USER_REGISTERED = "shared.user.registered"
+
+
+class AggregateType(str, Enum):
+    CHARACTER = "Character"
+    STORY = "Story"
+    CAMPAIGN = "Campaign"
+    INTERACTION = "Interaction"
+    USER = "User"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StreamId:
+    """The stream an event is appended to; positions are counted per stream."""
+
+    kind: AggregateType
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    event_type: EventType
+    aggregate_id: uuid.UUID
+    aggregate_type: AggregateType
+    payload: dict[str, Any]
+    user_id: uuid.UUID | None
+    stream: StreamId
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    event_version: str = "1.0.0"
+    timestamp: datetime = field(default_factory=utcnow)
+    correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    causation_id: uuid.UUID | None = None
+    metadata: dict[str, Any] = field(default_factory=lambda: {"source": EVENT_SOURCE})
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as read back from the store, with its position in its stream."""
+
+    event: DomainEvent
+    position: int

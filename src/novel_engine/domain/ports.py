@@ -1,0 +1,78 @@
+"""What the domain needs from the outside world, as Protocols."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from novel_engine.domain.campaign import Campaign
+    from novel_engine.domain.character import Character
+    from novel_engine.domain.events import DomainEvent
+    from novel_engine.domain.story import Story
+    from novel_engine.domain.user import User
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for a wrong password; with no hash, spend the same time and say False."""
+        ...
+
+
+class CharacterRepository(Protocol):
+    async def add(self, character: Character) -> None: ...
+
+    async def get(self, character_id: uuid.UUID) -> Character | None:
+        """Load for change: the row stays locked until the unit of work ends."""
+        ...
+
+    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]: ...
+
+    async def remove(self, character: Character) -> None: ...
+
+
+class StoryRepository(Protocol):
+    async def add(self, story: Story) -> None: ...
+
+    async def get(self, story_id: uuid.UUID) -> Story | None: ...
+
+
+class CampaignRepository(Protocol):
+    async def add(self, campaign: Campaign) -> None: ...
+
+    async def get(self, campaign_id: uuid.UUID) -> Campaign | None: ...
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None: ...
+
+    async def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: aggregates' changes and their events commit together."""
+
+    characters: CharacterRepository
+    stories: StoryRepository
+    campaigns: CampaignRepository
+    users: UserRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> list[DomainEvent]:
+        """Persist every changed aggregate and append its events; return those events."""
+        ...
+

@@ -1,0 +1,1 @@
+"""One function per command, each running inside a unit of work."""

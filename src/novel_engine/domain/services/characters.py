@@ -1,0 +1,117 @@
+"""Creating, changing and deleting characters."""
+
+from __future__ import annotations
+
+import uuid
+
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.character import (
+    Character,
+    CharacterChanges,
+    CharacterKind,
+    Personality,
+    Relationship,
+    RelationshipType,
+    Skill,
+    SkillAcquisition,
+    Visibility,
+)
+from novel_engine.domain.errors import NotFound
+from novel_engine.domain.ports import UnitOfWork
+
+
+async def visible_character(
+    uow: UnitOfWork, actor: Actor, character_id: uuid.UUID, field: str = "id"
+) -> Character:
+    """Load a character for change; one the actor may not see does not exist."""
+    character = await uow.characters.get(character_id)
+    if character is None or not character.is_visible_to(actor.user_id):
+        raise NotFound("No character with this id.", field)
+    return character
+
+
+async def create_character(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    name: str,
+    kind: CharacterKind,
+    personality: Personality,
+    background: str,
+    visibility: Visibility,
+    skills: list[Skill],
+) -> Character:
+    character = Character.create(
+        actor,
+        name=name,
+        kind=kind,
+        personality=personality,
+        background=background,
+        visibility=visibility,
+        skills=skills,
+    )
+    async with uow:
+        await uow.characters.add(character)
+        await uow.commit()
+    return character
+
+
+async def update_character(
+    uow: UnitOfWork,
+    actor: Actor,
+    character_id: uuid.UUID,
+    changes: CharacterChanges,
+    expected_version: int,
+) -> Character:
+    actor.require_user()
+    async with uow:
+        character = await visible_character(uow, actor, character_id)
+        character.update(actor, expected_version, changes)
+        await uow.commit()
+    return character
+
+
+async def delete_character(uow: UnitOfWork, actor: Actor, character_id: uuid.UUID) -> Character:
+    actor.require_user()
+    async with uow:
+        character = await visible_character(uow, actor, character_id)
+        character.delete(actor)
+        await uow.characters.remove(character)
+        await uow.commit()
+    return character
+
+
+async def gain_skill(
+    uow: UnitOfWork,
+    actor: Actor,
+    character_id: uuid.UUID,
+    skill: Skill,
+    method: SkillAcquisition,
+    context: str,
+) -> Character:
+    actor.require_user()
+    async with uow:
+        character = await visible_character(uow, actor, character_id, "characterId")
+        character.gain_skill(actor, skill, method, context)
+        await uow.commit()
+    return character
+
+
+async def form_relationship(
+    uow: UnitOfWork,
+    actor: Actor,
+    character_id: uuid.UUID,
+    related_character_id: uuid.UUID,
+    type: RelationshipType,
+    strength: float,
+    context: str,
+) -> Character:
+    actor.require_user()
+    relationship = Relationship(related_character_id, type, strength, context)
+    async with uow:
+        character = await visible_character(uow, actor, character_id, "characterId")
+        if related_character_id != character_id:
+            await visible_character(uow, actor, related_character_id, "relatedCharacterId")
+        character.form_relationship(actor, relationship)
+        await uow.commit()
+    return character

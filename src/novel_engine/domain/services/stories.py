@@ -1,0 +1,63 @@
+"""Creating stories and telling their events."""
+
+from __future__ import annotations
+
+import uuid
+
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.character import Visibility
+from novel_engine.domain.errors import NotFound
+from novel_engine.domain.ports import UnitOfWork
+from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
+
+
+async def create_story(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    title: str,
+    genre: Genre,
+    themes: list[str],
+    tone: Tone,
+    visibility: Visibility,
+    character_ids: list[uuid.UUID],
+) -> Story:
+    story = Story.create(
+        actor,
+        title=title,
+        genre=genre,
+        themes=themes,
+        tone=tone,
+        visibility=visibility,
+        character_ids=character_ids,
+    )
+    async with uow:
+        found = await uow.characters.get_many(story.character_ids)
+        visible = {c.id for c in found if c.is_visible_to(actor.user_id)}
+        for character_id in story.character_ids:
+            if character_id not in visible:
+                raise NotFound(f"No character with id {character_id}.", "characterIds")
+        await uow.stories.add(story)
+        await uow.commit()
+    return story
+
+
+async def add_story_event(
+    uow: UnitOfWork,
+    actor: Actor,
+    story_id: uuid.UUID,
+    *,
+    description: str,
+    plot_point: PlotPoint | None,
+    character_ids: list[uuid.UUID],
+) -> tuple[Story, StoryEntry]:
+    actor.require_user()
+    async with uow:
+        story = await uow.stories.get(story_id)
+        if story is None or not story.is_visible_to(actor.user_id):
+            raise NotFound("No story with this id.", "storyId")
+        entry = story.add_event(
+            actor, description=description, plot_point=plot_point, character_ids=character_ids
+        )
+        await uow.commit()
+    return story, entry

@@ -1,0 +1,263 @@
+"""Read queries: each serves a whole batch of keys in one statement (for dataloaders)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from novel_engine.domain.campaign import Member
+from novel_engine.domain.character import (
+    CharacterKind,
+    Personality,
+    Relationship,
+    Skill,
+    Visibility,
+)
+from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.story import Genre, StoryEntry, Tone
+from novel_engine.persistence import event_store, rows
+from novel_engine.persistence.tables import (
+    campaign_characters,
+    campaign_members,
+    campaigns,
+    character_relationships,
+    character_skills,
+    characters,
+    stories,
+    story_characters,
+    story_entries,
+    users,
+)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: uuid.UUID
+    email: str
+    display_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CharacterRecord:
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    kind: CharacterKind
+    personality: Personality
+    background: str
+    visibility: Visibility
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
+        return self.visibility is Visibility.PUBLIC or self.owner_id == user_id
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    title: str
+    genre: Genre
+    themes: list[str]
+    tone: Tone
+    visibility: Visibility
+    entry_count: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
+        return self.visibility is Visibility.PUBLIC or self.owner_id == user_id
+
+
+@dataclass(frozen=True)
+class CampaignRecord:
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    description: str
+    world_state: dict[str, Any]
+    world_version: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# A page of a list ordered by (created_at, id): start after this key, take this many.
+ListKey = tuple[datetime, uuid.UUID]
+PageKey = tuple[uuid.UUID, int, int]  # (parent id, after position, limit)
+
+
+class ReadQueries:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def _all(self, stmt: Select[Any]) -> Sequence[Any]:
+        async with self._engine.connect() as conn:
+            return (await conn.execute(stmt)).all()
+
+    async def users_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, UserRecord]:
+        found = await self._all(
+            select(users.c.id, users.c.email, users.c.display_name, users.c.created_at).where(
+                users.c.id.in_(ids)
+            )
+        )
+        return {r.id: UserRecord(r.id, r.email, r.display_name, r.created_at) for r in found}
+
+    async def characters_by_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, CharacterRecord]:
+        found = await self._all(select(characters).where(characters.c.id.in_(ids)))
+        return {r.id: CharacterRecord(**rows.character_fields(r)) for r in found}
+
+    async def stories_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoryRecord]:
+        found = await self._all(select(stories).where(stories.c.id.in_(ids)))
+        return {r.id: StoryRecord(**rows.story_fields(r)) for r in found}
+
+    async def campaigns_by_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, CampaignRecord]:
+        found = await self._all(select(campaigns).where(campaigns.c.id.in_(ids)))
+        return {r.id: CampaignRecord(**rows.campaign_fields(r)) for r in found}
+
+    async def skills_by_character_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Skill]]:
+        found = await self._all(
+            select(character_skills)
+            .where(character_skills.c.character_id.in_(ids))
+            .order_by(character_skills.c.name)
+        )
+        return _group(found, "character_id", rows.to_skill)
+
+    async def relationships_by_character_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Relationship]]:
+        found = await self._all(
+            select(character_relationships).where(
+                character_relationships.c.character_id.in_(ids)
+            )
+        )
+        return _group(found, "character_id", rows.to_relationship)
+
+    async def members_by_campaign_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Member]]:
+        found = await self._all(
+            select(campaign_members)
+            .where(campaign_members.c.campaign_id.in_(ids))
+            .order_by(campaign_members.c.joined_at, campaign_members.c.user_id)
+        )
+        return _group(found, "campaign_id", rows.to_member)
+
+    async def characters_by_story_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[CharacterRecord]]:
+        link = story_characters
+        found = await self._all(
+            select(link.c.story_id, characters)
+            .join(characters, characters.c.id == link.c.character_id)
+            .where(link.c.story_id.in_(ids))
+            .order_by(link.c.story_id, link.c.position)
+        )
+        return _group(found, "story_id", lambda r: CharacterRecord(**rows.character_fields(r)))
+
+    async def characters_by_campaign_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[CharacterRecord]]:
+        link = campaign_characters
+        found = await self._all(
+            select(link.c.campaign_id, characters)
+            .join(characters, characters.c.id == link.c.character_id)
+            .where(link.c.campaign_id.in_(ids))
+            .order_by(link.c.campaign_id, link.c.position)
+        )
+        return _group(
+            found, "campaign_id", lambda r: CharacterRecord(**rows.character_fields(r))
+        )
+
+    async def story_entry_pages(
+        self, keys: Sequence[PageKey]
+    ) -> dict[PageKey, list[StoryEntry]]:
+        """Entries are numbered 1, 2, 3, ... per story, so each page is a range."""
+        ranges = [
+            and_(
+                story_entries.c.story_id == story_id,
+                story_entries.c.sequence > after,
+                story_entries.c.sequence <= after + limit,
+            )
+            for story_id, after, limit in keys
+        ]
+        found = await self._all(
+            select(story_entries)
+            .where(or_(*ranges))
+            .order_by(story_entries.c.story_id, story_entries.c.sequence)
+        )
+        pages: dict[PageKey, list[StoryEntry]] = {key: [] for key in keys}
+        by_story = _group(found, "story_id", lambda r: r)
+        for key in keys:
+            story_id, after, limit = key
+            pages[key] = [
+                rows.to_story_entry(r)
+                for r in by_story.get(story_id, [])
+                if after < r.sequence <= after + limit
+            ]
+        return pages
+
+    async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
+        async with self._engine.connect() as conn:
+            return await event_store.read_pages(conn, keys)
+
+    async def list_characters(
+        self, viewer: uuid.UUID | None, after: ListKey | None, limit: int
+    ) -> list[CharacterRecord]:
+        visible = characters.c.visibility == Visibility.PUBLIC.value
+        if viewer is not None:
+            visible = or_(visible, characters.c.owner_id == viewer)
+        stmt = _page(select(characters).where(visible), characters.c, after, limit)
+        return [CharacterRecord(**rows.character_fields(r)) for r in await self._all(stmt)]
+
+    async def list_stories(
+        self, viewer: uuid.UUID | None, after: ListKey | None, limit: int
+    ) -> list[StoryRecord]:
+        visible = stories.c.visibility == Visibility.PUBLIC.value
+        if viewer is not None:
+            visible = or_(visible, stories.c.owner_id == viewer)
+        stmt = _page(select(stories).where(visible), stories.c, after, limit)
+        return [StoryRecord(**rows.story_fields(r)) for r in await self._all(stmt)]
+
+    async def list_campaigns(
+        self, viewer: uuid.UUID, after: ListKey | None, limit: int
+    ) -> list[CampaignRecord]:
+        stmt = select(campaigns).join(
+            campaign_members,
+            and_(
+                campaign_members.c.campaign_id == campaigns.c.id,
+                campaign_members.c.user_id == viewer,
+            ),
+        )
+        stmt = _page(stmt, campaigns.c, after, limit)
+        return [CampaignRecord(**rows.campaign_fields(r)) for r in await self._all(stmt)]
+
+
+def _page(stmt: Select[Any], columns: Any, after: ListKey | None, limit: int) -> Select[Any]:
+    if after is not None:
+        stmt = stmt.where(tuple_(columns.created_at, columns.id) > after)
+    return stmt.order_by(columns.created_at, columns.id).limit(limit)
+
+
+def _group(found: Sequence[Any], key: str, convert: Any) -> dict[uuid.UUID, list[Any]]:
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in found:
+        grouped[getattr(row, key)].append(convert(row))
+    return dict(grouped)

@@ -1,0 +1,234 @@
+"""The relational schema. Alembic migrations are the history of this file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDocument: Any = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _timestamps() -> list[Column[Any]]:
+    return [
+        Column("version", Integer, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    ]
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    *_timestamps(),
+)
+
+characters = Table(
+    "characters",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("openness", Float, nullable=False),
+    Column("conscientiousness", Float, nullable=False),
+    Column("extraversion", Float, nullable=False),
+    Column("agreeableness", Float, nullable=False),
+    Column("neuroticism", Float, nullable=False),
+    Column("background", Text, nullable=False),
+    Column("visibility", String(10), nullable=False),
+    *_timestamps(),
+    Index("ix_characters_visibility_created_at_id", "visibility", "created_at", "id"),
+)
+
+character_skills = Table(
+    "character_skills",
+    metadata,
+    Column(
+        "character_id", Uuid, ForeignKey("characters.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("name", String(100), primary_key=True),
+    Column("level", Integer, nullable=False),
+)
+
+character_relationships = Table(
+    "character_relationships",
+    metadata,
+    Column(
+        "character_id", Uuid, ForeignKey("characters.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "related_character_id",
+        Uuid,
+        ForeignKey("characters.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("type", String(20), nullable=False),
+    Column("strength", Float, nullable=False),
+    Column("context", Text, nullable=False),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("genre", String(20), nullable=False),
+    Column("themes", JSONDocument, nullable=False),
+    Column("tone", String(20), nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    *_timestamps(),
+    Index("ix_stories_visibility_created_at_id", "visibility", "created_at", "id"),
+)
+
+story_characters = Table(
+    "story_characters",
+    metadata,
+    Column("story_id", Uuid, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "character_id",
+        Uuid,
+        ForeignKey("characters.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("position", Integer, nullable=False),
+)
+
+story_entries = Table(
+    "story_entries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("story_id", Uuid, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("plot_point", String(30), nullable=True),
+    Column("character_ids", JSONDocument, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    UniqueConstraint("story_id", "sequence"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("world_state", JSONDocument, nullable=False),
+    Column("world_version", Integer, nullable=False),
+    *_timestamps(),
+)
+
+campaign_members = Table(
+    "campaign_members",
+    metadata,
+    Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+    Column("role", String(20), nullable=False),
+    Column("joined_at", UTCDateTime, nullable=False),
+)
+
+campaign_characters = Table(
+    "campaign_characters",
+    metadata,
+    Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "character_id",
+        Uuid,
+        ForeignKey("characters.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("position", Integer, nullable=False),
+)
+
+# The event store. Each stream (a campaign, a character, ...) counts its own positions;
+# `event_streams.position` is the last one handed out, reserved under the row's lock
+# inside the writing transaction, so within a stream position order is commit order.
+event_streams = Table(
+    "event_streams",
+    metadata,
+    Column("stream_id", Uuid, primary_key=True),
+    Column("stream_type", String(20), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("stream_id", Uuid, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("stream_type", String(20), nullable=False),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("event_type", String(100), nullable=False),
+    Column("event_version", String(20), nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("aggregate_type", String(20), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("correlation_id", Uuid, nullable=False, index=True),
+    Column("causation_id", Uuid, nullable=True),
+    Column("user_id", Uuid, nullable=True),
+    Column("payload", JSONDocument, nullable=False),
+    Column("metadata", JSONDocument, nullable=False),
+    CheckConstraint("position > 0", name="position_positive"),
+)
