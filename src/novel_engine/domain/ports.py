@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 
 class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
+    """Deliberately slow hashing: implementations keep it off the event loop."""
 
-    def verify(self, password_hash: str | None, password: str) -> bool:
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
         """False for a wrong password; with no hash, spend the same time and say False."""
         ...
 

@@ -9,7 +9,6 @@ from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.events import AggregateType, EventType
-from novel_engine.domain.ports import PasswordHasher
 from novel_engine.domain.values import require_text
 
 EMAIL_MAX = 254
@@ -44,12 +43,12 @@ class User(Aggregate):
 
     @classmethod
     def register(
-        cls, actor: Actor, *, email: str, display_name: str, password: str, hasher: PasswordHasher
+        cls, actor: Actor, *, email: str, display_name: str, password_hash: str
     ) -> User:
         user = cls(
             email=normalize_email(email),
             display_name=require_text(display_name, "displayName", max_length=DISPLAY_NAME_MAX),
-            password_hash=hasher.hash(check_password(password)),
+            password_hash=password_hash,
         )
         as_user = Actor(user.id, actor.correlation_id, actor.causation_id)
         user._record(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.errors import EmailTaken, InvalidCredentials, InvalidInput
 from novel_engine.domain.ports import PasswordHasher, UnitOfWork
-from novel_engine.domain.user import User, normalize_email
+from novel_engine.domain.user import (
+    DISPLAY_NAME_MAX,
+    User,
+    check_password,
+    normalize_email,
+)
+from novel_engine.domain.values import require_text
 
 
 async def sign_up(
@@ -17,8 +23,11 @@ async def sign_up(
     password: str,
     display_name: str,
 ) -> User:
+    address = normalize_email(email)
+    require_text(display_name, "displayName", max_length=DISPLAY_NAME_MAX)
+    password_hash = await hasher.hash(check_password(password))
     user = User.register(
-        actor, email=email, display_name=display_name, password=password, hasher=hasher
+        actor, email=address, display_name=display_name, password_hash=password_hash
     )
     async with uow:
         if await uow.users.get_by_email(user.email) is not None:
@@ -37,8 +46,8 @@ async def log_in(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, passwor
     async with uow:
         user = await uow.users.get_by_email(address) if address else None
     if user is None:
-        hasher.verify(None, password)
+        await hasher.verify(None, password)
         raise InvalidCredentials()
-    if not hasher.verify(user.password_hash, password):
+    if not await hasher.verify(user.password_hash, password):
         raise InvalidCredentials()
     return user

@@ -1,0 +1,1 @@
+"""Request context, dataloaders and the functions the schema's fields call."""

@@ -1,0 +1,96 @@
+"""Reading campaigns their members may see, and running campaign commands."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from novel_engine.domain.campaign import Campaign, CampaignRole
+from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.services import campaigns as service
+from novel_engine.persistence.queries import CampaignRecord
+from novel_engine.resolvers.context import RequestContext
+from novel_engine.resolvers.ids import parse_id, require_id
+from novel_engine.resolvers.pagination import (
+    Page,
+    check_first,
+    list_cursor,
+    page_of,
+    parse_list_cursor,
+    parse_position_cursor,
+    position_cursor,
+)
+
+
+async def role_of(ctx: RequestContext, campaign_id: uuid.UUID) -> CampaignRole | None:
+    if ctx.user_id is None:
+        return None
+    members = await ctx.loaders.members_by_campaign_id.load(campaign_id)
+    return next((m.role for m in members if m.user_id == ctx.user_id), None)
+
+
+async def campaign(ctx: RequestContext, id: str) -> CampaignRecord | None:
+    campaign_id = parse_id(id)
+    if campaign_id is None or await role_of(ctx, campaign_id) is None:
+        return None
+    return await ctx.loaders.campaign_by_id.load(campaign_id)
+
+
+async def campaigns(
+    ctx: RequestContext, first: int | None, after: str | None
+) -> Page[CampaignRecord]:
+    limit = check_first(first)
+    cursor = parse_list_cursor(after)
+    if ctx.user_id is None:
+        return page_of([], limit, after_given=after is not None)
+    found = await ctx.services.queries.list_campaigns(ctx.user_id, cursor, limit + 1)
+    items = [(list_cursor(c.created_at, c.id), c) for c in found]
+    return page_of(items, limit, after_given=after is not None)
+
+
+async def events(
+    ctx: RequestContext, campaign_id: uuid.UUID, first: int | None, after: str | None
+) -> Page[StoredEvent]:
+    limit = check_first(first)
+    start = parse_position_cursor(after)
+    found = await ctx.loaders.events_by_page.load((campaign_id, start, limit + 1))
+    items = [(position_cursor(e.position), e) for e in found]
+    return page_of(items, limit, after_given=start > 0)
+
+
+async def create_campaign(
+    ctx: RequestContext, *, name: str, description: str, world_state: Any
+) -> Campaign:
+    return await service.create_campaign(
+        ctx.uow(), ctx.actor, name=name, description=description, world_state=world_state
+    )
+
+
+async def add_member(
+    ctx: RequestContext, campaign_id: str, email: str, role: CampaignRole
+) -> Campaign:
+    campaign, _ = await service.add_member(
+        ctx.uow(), ctx.actor, require_id(campaign_id, "campaignId", "campaign"), email, role
+    )
+    return campaign
+
+
+async def add_character(ctx: RequestContext, campaign_id: str, character_id: str) -> Campaign:
+    return await service.add_character(
+        ctx.uow(),
+        ctx.actor,
+        require_id(campaign_id, "campaignId", "campaign"),
+        require_id(character_id, "characterId", "character"),
+    )
+
+
+async def update_world_state(
+    ctx: RequestContext, campaign_id: str, patch: Any, expected_version: int
+) -> Campaign:
+    return await service.update_world_state(
+        ctx.uow(),
+        ctx.actor,
+        require_id(campaign_id, "campaignId", "campaign"),
+        patch,
+        expected_version,
+    )

@@ -1,0 +1,80 @@
+"""Relay-style pages: bounded `first`, opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from novel_engine.domain.errors import InvalidInput
+from novel_engine.persistence.queries import ListKey
+
+T = TypeVar("T")
+
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[tuple[str, T]]  # (cursor, node)
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def check_first(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_FIRST
+    if not 0 <= first <= MAX_FIRST:
+        raise InvalidInput(f"first must be between 0 and {MAX_FIRST}.", "first")
+    return first
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, prefix: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(prefix):
+        raise InvalidInput("after is not a cursor from this list.", "after")
+    return text[len(prefix) :]
+
+
+def position_cursor(position: int) -> str:
+    return _encode(f"p:{position}")
+
+
+def parse_position_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    body = _decode(cursor, "p:")
+    if not body.isdigit():
+        raise InvalidInput("after is not a cursor from this list.", "after")
+    return int(body)
+
+
+def list_cursor(created_at: datetime, id: uuid.UUID) -> str:
+    return _encode(f"l:{created_at.isoformat()}|{id}")
+
+
+def parse_list_cursor(cursor: str | None) -> ListKey | None:
+    if cursor is None:
+        return None
+    body = _decode(cursor, "l:")
+    try:
+        created_at, _, id = body.partition("|")
+        return datetime.fromisoformat(created_at), uuid.UUID(id)
+    except ValueError as exc:
+        raise InvalidInput("after is not a cursor from this list.", "after") from exc
+
+
+def page_of(items: list[tuple[str, T]], first: int, *, after_given: bool) -> Page[T]:
+    """`items` was fetched with limit first + 1: the extra one only says there is more."""
+    return Page(items[:first], len(items) > first, after_given)

@@ -1,0 +1,56 @@
+"""The schema object, with its caches and limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from novel_engine.schema.errors import (
+    AlreadyExistsError,
+    AuthenticationRequiredError,
+    EmailTakenError,
+    ForbiddenError,
+    InvalidCredentialsError,
+    InvalidInputError,
+    NotFoundError,
+    VersionConflict,
+)
+from novel_engine.schema.extensions import ErrorPolicy
+from novel_engine.schema.mutation import Mutation
+from novel_engine.schema.query import Query
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5_000
+CACHE_SIZE = 512
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[
+            InvalidInputError,
+            NotFoundError,
+            ForbiddenError,
+            AuthenticationRequiredError,
+            EmailTakenError,
+            InvalidCredentialsError,
+            AlreadyExistsError,
+            VersionConflict,
+        ],
+        extensions=[
+            ErrorPolicy,
+            lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ],
+    )
