@@ -122,7 +122,7 @@ class Mutation:
             )
         except DomainError as exc:
             return as_error(exc)  # type: ignore[return-value]
-        return AuthPayload(token=auth.token, user=User.from_model(auth.user))
+        return AuthPayload(token=auth.token, user=User.from_model(auth.user, is_self=True))
 
     @strawberry.mutation
     async def log_in(self, info: Info, input: LogInInput) -> AuthResult:
@@ -130,7 +130,7 @@ class Mutation:
             auth = await identity.log_in(info.context, email=input.email, password=input.password)
         except DomainError as exc:
             return as_error(exc)  # type: ignore[return-value]
-        return AuthPayload(token=auth.token, user=User.from_model(auth.user))
+        return AuthPayload(token=auth.token, user=User.from_model(auth.user, is_self=True))
 
     @strawberry.mutation
     async def create_character(

@@ -74,19 +74,22 @@ class User:
     created_at: datetime
     uuid: strawberry.Private[uuid.UUID]
     private_email: strawberry.Private[str]
+    is_self: strawberry.Private[bool] = False
 
     @strawberry.field(description="Only ever shown to the user themself.")
     def email(self, info: Info) -> str | None:
-        return self.private_email if info.context.user_id == self.uuid else None
+        return self.private_email if self.is_self or info.context.user_id == self.uuid else None
 
     @classmethod
-    def from_model(cls, user: UserRecord | Any) -> User:
+    def from_model(cls, user: UserRecord | Any, *, is_self: bool = False) -> User:
+        """`is_self`: the user is the one being answered (just signed up or logged in)."""
         return cls(
             id=strawberry.ID(str(user.id)),
             display_name=user.display_name,
             created_at=user.created_at,
             uuid=user.id,
             private_email=user.email,
+            is_self=is_self,
         )
 
 

@@ -1,0 +1,72 @@
+"""The ASGI application: GraphQL, GraphiQL, health, readiness and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from novel_engine.persistence.engine import create_engine
+from novel_engine.persistence.queries import ReadQueries
+from novel_engine.persistence.uow import SqlUnitOfWork
+from novel_engine.resolvers.context import Services
+from novel_engine.schema.schema import build_schema
+from novel_engine.web import graphiql
+from novel_engine.web.graphql_http import GraphQLHttp
+from novel_engine.web.metrics import Metrics
+from novel_engine.web.security import Argon2Hasher, JwtTokens
+from novel_engine.web.settings import Settings
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        async with request.app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means: not ready
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    tokens = JwtTokens(settings.secret_key)
+    metrics = Metrics()
+    graphql = GraphQLHttp(build_schema(), tokens, metrics, settings.max_body_bytes)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.services = Services(
+            unit_of_work=lambda: SqlUnitOfWork(engine),
+            queries=ReadQueries(engine),
+            hasher=Argon2Hasher(),
+            tokens=tokens,
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/health", health),
+            Route("/ready", ready),
+            Route("/metrics", metrics.endpoint),
+            Mount(graphiql.ASSETS_PATH, app=graphiql.assets()),
+        ],
+        lifespan=lifespan,
+    )

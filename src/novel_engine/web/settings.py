@@ -1,0 +1,78 @@
+"""Configuration from the environment (names in the public contract)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///novel-engine.db"
+LLM_PROVIDERS = ("offline", "gemini")
+
+
+class ConfigurationError(Exception):
+    """The environment describes a server that cannot run; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    secret_key: str = ""
+    llm_provider: str = "offline"
+    gemini_api_key: str | None = None
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        database_url = env.get("NOVEL_ENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            url = make_url(database_url)
+        except ArgumentError as exc:
+            raise ConfigurationError(f"NOVEL_ENGINE_DATABASE_URL is not a URL: {exc}") from exc
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ConfigurationError(
+                "NOVEL_ENGINE_DATABASE_URL must start with sqlite+aiosqlite:// or "
+                f"postgresql+asyncpg://, not {url.drivername}://"
+            )
+        provider = env.get("NOVEL_ENGINE_LLM_PROVIDER") or "offline"
+        if provider not in LLM_PROVIDERS:
+            raise ConfigurationError(
+                f"NOVEL_ENGINE_LLM_PROVIDER must be one of {', '.join(LLM_PROVIDERS)}."
+            )
+        gemini_key = env.get("GEMINI_API_KEY") or None
+        if provider == "gemini" and not gemini_key:
+            raise ConfigurationError("NOVEL_ENGINE_LLM_PROVIDER=gemini needs GEMINI_API_KEY.")
+        secret = env.get("NOVEL_ENGINE_SECRET_KEY") or _embedded_secret(url.database, url)
+        return cls(
+            database_url=database_url,
+            redis_url=env.get("NOVEL_ENGINE_REDIS_URL") or None,
+            secret_key=secret,
+            llm_provider=provider,
+            gemini_api_key=gemini_key,
+        )
+
+
+def _embedded_secret(database: str | None, url: object) -> str:
+    """With the embedded SQLite file, keep a generated signing key beside it."""
+    if not str(url).startswith("sqlite") or not database or database == ":memory:":
+        raise ConfigurationError(
+            "Set NOVEL_ENGINE_SECRET_KEY (at least 32 random characters) to sign tokens."
+        )
+    path = Path(database).with_suffix(".secret")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
