@@ -55,9 +55,7 @@ class Personality:
 
     def __post_init__(self) -> None:
         for trait, value in asdict(self).items():
-            object.__setattr__(
-                self, trait, require_unit_interval(value, f"personality.{trait}")
-            )
+            object.__setattr__(self, trait, require_unit_interval(value, f"personality.{trait}"))
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -88,7 +86,9 @@ class Relationship:
         object.__setattr__(
             self,
             "context",
-            require_text(self.context, "relationship.context", max_length=TEXT_MAX, allow_empty=True),
+            require_text(
+                self.context, "relationship.context", max_length=TEXT_MAX, allow_empty=True
+            ),
         )
 
 
@@ -143,7 +143,9 @@ class Character(Aggregate):
             name=require_text(name, "name", max_length=NAME_MAX),
             kind=kind,
             personality=personality,
-            background=require_text(background, "background", max_length=TEXT_MAX, allow_empty=True),
+            background=require_text(
+                background, "background", max_length=TEXT_MAX, allow_empty=True
+            ),
             visibility=visibility,
             skills=_unique_skills(list(skills or [])),
         )
@@ -227,8 +229,10 @@ class Character(Aggregate):
     ) -> None:
         self.ensure_managed_by(actor)
         others = [s for s in self.skills if s.name.casefold() != skill.name.casefold()]
-        if any(s.name.casefold() == skill.name.casefold() and s.level >= skill.level
-               for s in self.skills):
+        if any(
+            s.name.casefold() == skill.name.casefold() and s.level >= skill.level
+            for s in self.skills
+        ):
             raise AlreadyExists(
                 f"{self.name} already has {skill.name} at this level or higher.", "level"
             )
@@ -251,7 +255,8 @@ class Character(Aggregate):
         if relationship.related_character_id == self.id:
             raise InvalidInput("A character cannot relate to itself.", "relatedCharacterId")
         others = [
-            r for r in self.relationships
+            r
+            for r in self.relationships
             if r.related_character_id != relationship.related_character_id
         ]
         if len(others) >= MAX_RELATIONSHIPS:

@@ -11,7 +11,7 @@ from typing import Any
 EVENT_SOURCE = "novel-engine"
 
 
-class EventType(str, Enum):
+class EventType(Enum):
     """Catalog type names. Those not in the 1.0.0 catalog follow its naming rule."""
 
     CHARACTER_CREATED = "characters.character.created"
@@ -29,7 +29,7 @@ class EventType(str, Enum):
     USER_REGISTERED = "shared.user.registered"
 
 
-class AggregateType(str, Enum):
+class AggregateType(Enum):
     CHARACTER = "Character"
     STORY = "Story"
     CAMPAIGN = "Campaign"

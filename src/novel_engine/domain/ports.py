@@ -60,10 +60,17 @@ class UserRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: aggregates' changes and their events commit together."""
 
-    characters: CharacterRepository
-    stories: StoryRepository
-    campaigns: CampaignRepository
-    users: UserRepository
+    @property
+    def characters(self) -> CharacterRepository: ...
+
+    @property
+    def stories(self) -> StoryRepository: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -77,4 +84,3 @@ class UnitOfWork(Protocol):
     async def commit(self) -> list[DomainEvent]:
         """Persist every changed aggregate and append its events; return those events."""
         ...
-

@@ -143,9 +143,7 @@ class Story(Aggregate):
         involved = _distinct(character_ids, "characterIds")
         strangers = [c for c in involved if c not in self.character_ids]
         if strangers:
-            raise InvalidInput(
-                f"Character {strangers[0]} is not in this story.", "characterIds"
-            )
+            raise InvalidInput(f"Character {strangers[0]} is not in this story.", "characterIds")
         self.entry_count += 1
         entry = StoryEntry(
             id=uuid.uuid4(),

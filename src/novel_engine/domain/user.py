@@ -42,9 +42,7 @@ class User(Aggregate):
     password_hash: str
 
     @classmethod
-    def register(
-        cls, actor: Actor, *, email: str, display_name: str, password_hash: str
-    ) -> User:
+    def register(cls, actor: Actor, *, email: str, display_name: str, password_hash: str) -> User:
         user = cls(
             email=normalize_email(email),
             display_name=require_text(display_name, "displayName", max_length=DISPLAY_NAME_MAX),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 

@@ -104,7 +104,7 @@ class ReadQueries:
 
     async def _all(self, stmt: Select[Any]) -> Sequence[Any]:
         async with self._engine.connect() as conn:
-            return (await conn.execute(stmt)).all()
+            return list((await conn.execute(stmt)).all())
 
     async def users_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, UserRecord]:
         found = await self._all(
@@ -114,9 +114,7 @@ class ReadQueries:
         )
         return {r.id: UserRecord(r.id, r.email, r.display_name, r.created_at) for r in found}
 
-    async def characters_by_ids(
-        self, ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, CharacterRecord]:
+    async def characters_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, CharacterRecord]:
         found = await self._all(select(characters).where(characters.c.id.in_(ids)))
         return {r.id: CharacterRecord(**rows.character_fields(r)) for r in found}
 
@@ -124,9 +122,7 @@ class ReadQueries:
         found = await self._all(select(stories).where(stories.c.id.in_(ids)))
         return {r.id: StoryRecord(**rows.story_fields(r)) for r in found}
 
-    async def campaigns_by_ids(
-        self, ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, CampaignRecord]:
+    async def campaigns_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, CampaignRecord]:
         found = await self._all(select(campaigns).where(campaigns.c.id.in_(ids)))
         return {r.id: CampaignRecord(**rows.campaign_fields(r)) for r in found}
 
@@ -144,9 +140,7 @@ class ReadQueries:
         self, ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Relationship]]:
         found = await self._all(
-            select(character_relationships).where(
-                character_relationships.c.character_id.in_(ids)
-            )
+            select(character_relationships).where(character_relationships.c.character_id.in_(ids))
         )
         return _group(found, "character_id", rows.to_relationship)
 
@@ -182,13 +176,9 @@ class ReadQueries:
             .where(link.c.campaign_id.in_(ids))
             .order_by(link.c.campaign_id, link.c.position)
         )
-        return _group(
-            found, "campaign_id", lambda r: CharacterRecord(**rows.character_fields(r))
-        )
+        return _group(found, "campaign_id", lambda r: CharacterRecord(**rows.character_fields(r)))
 
-    async def story_entry_pages(
-        self, keys: Sequence[PageKey]
-    ) -> dict[PageKey, list[StoryEntry]]:
+    async def story_entry_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoryEntry]]:
         """Entries are numbered 1, 2, 3, ... per story, so each page is a range."""
         ranges = [
             and_(

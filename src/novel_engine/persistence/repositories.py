@@ -123,9 +123,7 @@ class SqlCharacterRepository(_Repository):
                 update(characters).where(characters.c.id == character.id).values(**values)
             )
             for table in (character_skills, character_relationships):
-                await self._conn.execute(
-                    delete(table).where(table.c.character_id == character.id)
-                )
+                await self._conn.execute(delete(table).where(table.c.character_id == character.id))
         if character.skills:
             await self._conn.execute(
                 character_skills.insert(),
@@ -284,9 +282,7 @@ class SqlCampaignRepository(_Repository):
             )
             stored_members.update(m.user_id for m in new_members)
         stored_cast = self._stored_characters[campaign.id]
-        new_cast = [
-            (i, c) for i, c in enumerate(campaign.character_ids) if c not in stored_cast
-        ]
+        new_cast = [(i, c) for i, c in enumerate(campaign.character_ids) if c not in stored_cast]
         if new_cast:
             await self._conn.execute(
                 campaign_characters.insert(),

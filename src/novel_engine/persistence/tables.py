@@ -98,9 +98,7 @@ characters = Table(
 character_skills = Table(
     "character_skills",
     metadata,
-    Column(
-        "character_id", Uuid, ForeignKey("characters.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("character_id", Uuid, ForeignKey("characters.id", ondelete="CASCADE"), primary_key=True),
     Column("name", String(100), primary_key=True),
     Column("level", Integer, nullable=False),
 )
@@ -108,9 +106,7 @@ character_skills = Table(
 character_relationships = Table(
     "character_relationships",
     metadata,
-    Column(
-        "character_id", Uuid, ForeignKey("characters.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("character_id", Uuid, ForeignKey("characters.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "related_character_id",
         Uuid,

@@ -91,9 +91,7 @@ async def update_character(
 
 
 async def delete_character(ctx: RequestContext, id: str) -> Character:
-    return await service.delete_character(
-        ctx.uow(), ctx.actor, require_id(id, "id", "character")
-    )
+    return await service.delete_character(ctx.uow(), ctx.actor, require_id(id, "id", "character"))
 
 
 async def gain_skill(

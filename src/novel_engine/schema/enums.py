@@ -1,18 +1,44 @@
-"""GraphQL enums: the domain's own enums, exposed by member name (UPPER_CASE)."""
+"""GraphQL enums: the domain's own enums, registered with Strawberry and exposed by
+member name (UPPER_CASE)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from novel_engine.domain import campaign, character, errors, events, story
+from novel_engine.domain.campaign import CampaignRole
+from novel_engine.domain.character import (
+    CharacterKind,
+    RelationshipType,
+    SkillAcquisition,
+    Visibility,
+)
+from novel_engine.domain.errors import ErrorCode
+from novel_engine.domain.events import AggregateType
+from novel_engine.domain.story import Genre, PlotPoint, Tone
 
-CharacterKind = strawberry.enum(character.CharacterKind)
-Visibility = strawberry.enum(character.Visibility)
-RelationshipType = strawberry.enum(character.RelationshipType)
-SkillAcquisition = strawberry.enum(character.SkillAcquisition)
-Genre = strawberry.enum(story.Genre)
-Tone = strawberry.enum(story.Tone)
-PlotPoint = strawberry.enum(story.PlotPoint)
-CampaignRole = strawberry.enum(campaign.CampaignRole)
-ErrorCode = strawberry.enum(errors.ErrorCode)
-AggregateType = strawberry.enum(events.AggregateType)
+for _enum in (
+    CampaignRole,
+    CharacterKind,
+    RelationshipType,
+    SkillAcquisition,
+    Visibility,
+    ErrorCode,
+    AggregateType,
+    Genre,
+    PlotPoint,
+    Tone,
+):
+    strawberry.enum(_enum)
+
+__all__ = [
+    "AggregateType",
+    "CampaignRole",
+    "CharacterKind",
+    "ErrorCode",
+    "Genre",
+    "PlotPoint",
+    "RelationshipType",
+    "SkillAcquisition",
+    "Tone",
+    "Visibility",
+]

@@ -7,7 +7,6 @@ from strawberry.scalars import JSON
 
 from novel_engine.domain import character as domain
 from novel_engine.schema.enums import (
-
     CharacterKind,
     Genre,
     PlotPoint,

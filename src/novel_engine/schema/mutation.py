@@ -156,9 +156,7 @@ class Mutation:
     ) -> UpdateCharacterResult:
         try:
             changes = input.to_domain()
-            updated = await characters.update_character(
-                info.context, id, changes, expected_version
-            )
+            updated = await characters.update_character(info.context, id, changes, expected_version)
         except DomainError as exc:
             return as_error(exc)  # type: ignore[return-value]
         return Character.from_model(updated)
@@ -237,9 +235,7 @@ class Mutation:
         return StoryEventAdded(story=Story.from_model(story), event=StoryEvent.from_model(entry))
 
     @strawberry.mutation
-    async def create_campaign(
-        self, info: Info, input: CreateCampaignInput
-    ) -> CreateCampaignResult:
+    async def create_campaign(self, info: Info, input: CreateCampaignInput) -> CreateCampaignResult:
         try:
             created = await campaigns.create_campaign(
                 info.context,

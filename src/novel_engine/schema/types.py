@@ -5,16 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 
+from novel_engine.domain import campaign as domain_campaign
 from novel_engine.domain import character as domain_character
+from novel_engine.domain import story as domain_story
 from novel_engine.domain.campaign import Member
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.story import StoryEntry
-from novel_engine.persistence.queries import UserRecord
+from novel_engine.persistence.queries import (
+    CampaignRecord,
+    CharacterRecord,
+    StoryRecord,
+    UserRecord,
+)
 from novel_engine.resolvers import campaigns, characters, stories
 from novel_engine.resolvers.context import RequestContext
 from novel_engine.resolvers.pagination import Page, position_cursor
@@ -72,13 +79,13 @@ class User:
     id: strawberry.ID
     display_name: str
     created_at: datetime
-    uuid: strawberry.Private[uuid.UUID]
+    uid: strawberry.Private[uuid.UUID]
     private_email: strawberry.Private[str]
     is_self: strawberry.Private[bool] = False
 
     @strawberry.field(description="Only ever shown to the user themself.")
     def email(self, info: Info) -> str | None:
-        return self.private_email if self.is_self or info.context.user_id == self.uuid else None
+        return self.private_email if self.is_self or info.context.user_id == self.uid else None
 
     @classmethod
     def from_model(cls, user: UserRecord | Any, *, is_self: bool = False) -> User:
@@ -87,7 +94,7 @@ class User:
             id=strawberry.ID(str(user.id)),
             display_name=user.display_name,
             created_at=user.created_at,
-            uuid=user.id,
+            uid=user.id,
             private_email=user.email,
             is_self=is_self,
         )
@@ -113,21 +120,6 @@ class Skill:
     level: int
 
 
-class CharacterModel(Protocol):
-    """A character aggregate or a read record: what the type needs of either."""
-
-    id: uuid.UUID
-    owner_id: uuid.UUID
-    name: str
-    kind: domain_character.CharacterKind
-    personality: domain_character.Personality
-    background: str
-    visibility: domain_character.Visibility
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 @strawberry.type
 class Character:
     id: strawberry.ID
@@ -139,11 +131,11 @@ class Character:
     version: int
     created_at: datetime
     updated_at: datetime
-    uuid: strawberry.Private[uuid.UUID]
+    uid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, c: CharacterModel) -> Character:
+    def from_model(cls, c: CharacterRecord | domain_character.Character) -> Character:
         return cls(
             id=strawberry.ID(str(c.id)),
             name=c.name,
@@ -154,7 +146,7 @@ class Character:
             version=c.version,
             created_at=c.created_at,
             updated_at=c.updated_at,
-            uuid=c.id,
+            uid=c.id,
             owner_id=c.owner_id,
         )
 
@@ -164,12 +156,12 @@ class Character:
 
     @strawberry.field
     async def skills(self, info: Info) -> list[Skill]:
-        found = await info.context.loaders.skills_by_character_id.load(self.uuid)
+        found = await info.context.loaders.skills_by_character_id.load(self.uid)
         return [Skill(name=s.name, level=s.level) for s in found]
 
     @strawberry.field
     async def relationships(self, info: Info) -> list[Relationship]:
-        found = await characters.relationships(info.context, self.uuid)
+        found = await characters.relationships(info.context, self.uid)
         return [
             Relationship(
                 type=r.type,
@@ -224,19 +216,6 @@ class StoryEvent:
         ]
 
 
-class StoryModel(Protocol):
-    id: uuid.UUID
-    owner_id: uuid.UUID
-    title: str
-    genre: Any
-    themes: list[str]
-    tone: Any
-    visibility: Any
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 @strawberry.type
 class Story:
     id: strawberry.ID
@@ -248,11 +227,11 @@ class Story:
     version: int
     created_at: datetime
     updated_at: datetime
-    uuid: strawberry.Private[uuid.UUID]
+    uid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, s: StoryModel) -> Story:
+    def from_model(cls, s: StoryRecord | domain_story.Story) -> Story:
         return cls(
             id=strawberry.ID(str(s.id)),
             title=s.title,
@@ -263,7 +242,7 @@ class Story:
             version=s.version,
             created_at=s.created_at,
             updated_at=s.updated_at,
-            uuid=s.id,
+            uid=s.id,
             owner_id=s.owner_id,
         )
 
@@ -273,13 +252,13 @@ class Story:
 
     @strawberry.field
     async def characters(self, info: Info) -> list[Character]:
-        return [Character.from_model(c) for c in await stories.cast(info.context, self.uuid)]
+        return [Character.from_model(c) for c in await stories.cast(info.context, self.uid)]
 
     @strawberry.field(description="The story's events in the order they were told.")
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[StoryEvent]:
-        page = await stories.entries(info.context, self.uuid, first, after)
+        page = await stories.entries(info.context, self.uid, first, after)
         return connection(page, StoryEvent.from_model)
 
 
@@ -317,8 +296,8 @@ class DomainEvent:
             correlation_id=strawberry.ID(str(e.correlation_id)),
             causation_id=strawberry.ID(str(e.causation_id)) if e.causation_id else None,
             user_id=strawberry.ID(str(e.user_id)) if e.user_id else None,
-            payload=e.payload,
-            metadata=e.metadata,
+            payload=JSON(e.payload),
+            metadata=JSON(e.metadata),
             cursor=position_cursor(stored.position),
         )
 
@@ -338,18 +317,6 @@ class CampaignMember:
         return await _user(info, self.user_id)
 
 
-class CampaignModel(Protocol):
-    id: uuid.UUID
-    owner_id: uuid.UUID
-    name: str
-    description: str
-    world_state: dict[str, Any]
-    world_version: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 @strawberry.type
 class Campaign:
     id: strawberry.ID
@@ -360,21 +327,21 @@ class Campaign:
     version: int
     created_at: datetime
     updated_at: datetime
-    uuid: strawberry.Private[uuid.UUID]
+    uid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, c: CampaignModel) -> Campaign:
+    def from_model(cls, c: CampaignRecord | domain_campaign.Campaign) -> Campaign:
         return cls(
             id=strawberry.ID(str(c.id)),
             name=c.name,
             description=c.description,
-            world_state=c.world_state,
+            world_state=JSON(c.world_state),
             world_version=c.world_version,
             version=c.version,
             created_at=c.created_at,
             updated_at=c.updated_at,
-            uuid=c.id,
+            uid=c.id,
             owner_id=c.owner_id,
         )
 
@@ -384,23 +351,23 @@ class Campaign:
 
     @strawberry.field(description="Your role in this campaign.")
     async def viewer_role(self, info: Info) -> CampaignRole | None:
-        return await campaigns.role_of(info.context, self.uuid)
+        return await campaigns.role_of(info.context, self.uid)
 
     @strawberry.field
     async def members(self, info: Info) -> list[CampaignMember]:
-        found = await info.context.loaders.members_by_campaign_id.load(self.uuid)
+        found = await info.context.loaders.members_by_campaign_id.load(self.uid)
         return [CampaignMember.from_model(m) for m in found]
 
     @strawberry.field
     async def characters(self, info: Info) -> list[Character]:
-        found = await info.context.loaders.characters_by_campaign_id.load(self.uuid)
+        found = await info.context.loaders.characters_by_campaign_id.load(self.uid)
         return [Character.from_model(c) for c in found]
 
     @strawberry.field(description="The campaign's domain events, oldest first.")
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[DomainEvent]:
-        page = await campaigns.events(info.context, self.uuid, first, after)
+        page = await campaigns.events(info.context, self.uid, first, after)
         return connection(page, DomainEvent.from_model)
 
 

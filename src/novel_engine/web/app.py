@@ -36,7 +36,9 @@ async def ready(request: Request) -> JSONResponse:
     except Exception as exc:  # any failure means: not ready
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
