@@ -199,8 +199,9 @@ async def test_events_page_with_cursors_and_carry_the_envelope(app_client: AppCl
         )
     query = """query($id: ID!, $after: String) { campaign(id: $id) {
         events(first: 4, after: $after) {
-          edges { cursor node { eventId eventType eventVersion aggregateId aggregateType
-                               timestamp correlationId causationId userId payload metadata cursor } }
+          edges { cursor node {
+            eventId eventType eventVersion aggregateId aggregateType timestamp
+            correlationId causationId userId payload metadata cursor } }
           pageInfo { hasNextPage endCursor } } } }"""
 
     first = (await app_client.data(query, {"id": campaign["id"]}, token=ada))["campaign"]

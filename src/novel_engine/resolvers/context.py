@@ -32,6 +32,7 @@ class RequestContext:
     services: Services
     user_id: uuid.UUID | None
     correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    operation_name_given: bool = True
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

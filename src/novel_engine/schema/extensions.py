@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from novel_engine.domain.errors import DomainError
@@ -40,3 +40,25 @@ class ErrorPolicy(SchemaExtension):
         result = self.execution_context.result
         if isinstance(result, ExecutionResult) and result.errors:
             result.errors = [_public(e) for e in result.errors]
+
+
+class RequireOperationName(SchemaExtension):
+    """A document with several operations must say which one to run (GraphQL spec,
+    GetOperation); left alone, Strawberry would quietly run the first.
+
+    Listed after ValidationCache: it adds its error to the cached validation's result.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and not getattr(context.context, "operation_name_given", True):
+            operations = [
+                d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+            ]
+            if len(operations) > 1:
+                context.pre_execution_errors = [
+                    *(context.pre_execution_errors or []),
+                    GraphQLError("Name the operation to run with operationName."),
+                ]
+        yield

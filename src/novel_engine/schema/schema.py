@@ -21,7 +21,7 @@ from novel_engine.schema.errors import (
     NotFoundError,
     VersionConflict,
 )
-from novel_engine.schema.extensions import ErrorPolicy
+from novel_engine.schema.extensions import ErrorPolicy, RequireOperationName
 from novel_engine.schema.mutation import Mutation
 from novel_engine.schema.query import Query
 
@@ -49,6 +49,7 @@ def build_schema() -> strawberry.Schema:
             ErrorPolicy,
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
+            RequireOperationName,
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -176,7 +176,12 @@ class GraphQLHttp:
         media: str,
         headers: dict[str, str],
     ) -> Response:
-        context = RequestContext(request.app.state.services, user_id, correlation_id)
+        context = RequestContext(
+            request.app.state.services,
+            user_id,
+            correlation_id,
+            operation_name_given=params.operation_name is not None,
+        )
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"

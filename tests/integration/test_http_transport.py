@@ -1,0 +1,208 @@
+"""GraphQL over HTTP: media types, status codes, GET rules and bad requests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.graphql_client import AppClient
+from tests.integration.helpers import count_rows
+
+GQL_RESPONSE = "application/graphql-response+json"
+SIGN_UP = (
+    'mutation { signUp(input: {email: "a@b.co", password: "long enough", displayName: "A"}) '
+    "{ __typename } }"
+)
+
+
+async def test_get_runs_queries(app_client: AppClient) -> None:
+    response = await app_client.http.get(
+        "/graphql",
+        params={
+            "query": "query Q($f: Int) { characters(first: $f) { edges { cursor } } }",
+            "variables": json.dumps({"f": 1}),
+            "operationName": "Q",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"characters": {"edges": []}}}
+
+
+async def test_get_refuses_mutations_and_writes_nothing(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    response = await app_client.http.get("/graphql", params={"query": SIGN_UP})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert (await count_rows(engine))["users"] == 0
+
+
+async def test_graphql_response_media_type_uses_status_codes(app_client: AppClient) -> None:
+    headers = {"Accept": GQL_RESPONSE}
+    cases = [
+        ("{ viewer { id } }", 200),
+        ("{ viewer { id ", 400),  # syntax error
+        ("{ nothingHere }", 400),  # validation error
+        ("query($f: Int!) { characters(first: $f) { edges { cursor } } }", 400),  # no variable
+    ]
+    for query, status in cases:
+        response = await app_client.http.post("/graphql", json={"query": query}, headers=headers)
+        assert response.status_code == status, (query, response.text)
+        assert response.headers["content-type"].startswith(GQL_RESPONSE)
+        body = response.json()
+        assert ("data" in body) is (status == 200)
+
+
+async def test_plain_json_answers_200_for_well_formed_requests(app_client: AppClient) -> None:
+    response = await app_client.http.post(
+        "/graphql", json={"query": "{ nothingHere }"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert "data" not in response.json()
+    assert response.json()["errors"][0]["message"]
+
+
+async def test_wrong_variable_types_are_request_errors(app_client: AppClient) -> None:
+    response = await app_client.http.post(
+        "/graphql",
+        json={
+            "query": "query($f: Int) { characters(first: $f) { edges { cursor } } }",
+            "variables": {"f": "many"},
+        },
+        headers={"Accept": GQL_RESPONSE},
+    )
+    assert response.status_code == 400
+    assert "$f" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"variables": {}}', "application/json", 400),
+        (b'{"query": 42}', "application/json", 400),
+        (b'{"query": "{ viewer { id } }", "variables": [1]}', "application/json", 400),
+        (b'{"query": "{ viewer { id } }", "operationName": 7}', "application/json", 400),
+        (b"query=x", "application/x-www-form-urlencoded", 415),
+    ],
+)
+async def test_malformed_requests_get_a_4xx_with_a_reason(
+    app_client: AppClient, content: bytes, content_type: str, status: int
+) -> None:
+    response = await app_client.http.post(
+        "/graphql", content=content, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == status
+    assert response.json()["errors"][0]["message"]
+
+
+async def test_unacceptable_accept_header_is_406(app_client: AppClient) -> None:
+    response = await app_client.http.post(
+        "/graphql", json={"query": "{ viewer { id } }"}, headers={"Accept": "text/csv"}
+    )
+    assert response.status_code == 406
+
+
+async def test_oversized_bodies_are_refused(app_client: AppClient) -> None:
+    query = "{ viewer { id } }" + " " * (1024 * 1024 + 1)
+    response = await app_client.http.post("/graphql", json={"query": query})
+    assert response.status_code == 413
+
+
+async def test_documents_are_bounded_in_depth(app_client: AppClient) -> None:
+    inner = "name"
+    for _ in range(7):
+        inner = f"relationships {{ character {{ {inner} }} }}"
+    deep = f"{{ characters {{ edges {{ node {{ {inner} }} }} }} }}"
+    response = await app_client.http.post(
+        "/graphql", json={"query": deep}, headers={"Accept": GQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    assert "depth" in response.json()["errors"][0]["message"]
+
+
+async def test_several_operations_need_an_operation_name(app_client: AppClient) -> None:
+    document = "query A { viewer { id } } query B { viewer { id } }"
+    response = await app_client.http.post(
+        "/graphql", json={"query": document}, headers={"Accept": GQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    named = await app_client.http.post("/graphql", json={"query": document, "operationName": "B"})
+    assert named.json() == {"data": {"viewer": None}}
+
+
+async def test_correlation_id_is_echoed_and_recorded(app_client: AppClient) -> None:
+    token = await app_client.sign_up()
+    correlation = "4b0e7d1c-55a5-4d5c-9a43-3c2d6a6a0c11"
+    await app_client.http.post(
+        "/graphql",
+        json={"query": 'mutation { createCampaign(input: {name: "C"}) { __typename } }'},
+        headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": correlation},
+    )
+    data = await app_client.data(
+        "{ campaigns { edges { node { events { edges { node { correlationId } } } } } } }",
+        token=token,
+    )
+    node = data["campaigns"]["edges"][0]["node"]
+    assert node["events"]["edges"][0]["node"]["correlationId"] == correlation
+
+
+async def test_graphiql_is_served_with_its_own_assets(app_client: AppClient) -> None:
+    page = await app_client.http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql.min.js" in page.text
+    assert "unpkg" not in page.text
+    assert "cdn" not in page.text.lower()
+    for asset in (
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    ):
+        response = await app_client.http.get(f"/graphiql/{asset}")
+        assert response.status_code == 200, asset
+        assert len(response.content) > 1000
+
+
+async def test_health_ready_and_metrics(app_client: AppClient) -> None:
+    await app_client.http.post("/graphql", json={"query": "{ viewer { id } }"})
+    assert (await app_client.http.get("/health")).json() == {"status": "ok"}
+    ready = await app_client.http.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok"}
+    metrics = await app_client.http.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'novel_engine_graphql_requests_total{method="POST",status="200"}' in metrics.text
+
+
+async def test_unexpected_failures_are_masked(app_client: AppClient, engine: AsyncEngine) -> None:
+    # given: a table the server needs has gone away
+    token = await app_client.sign_up()
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE story_entries RENAME TO story_entries_away"))
+    try:
+        # when
+        response = await app_client.http.post(
+            "/graphql",
+            json={
+                "query": 'mutation { createStory(input: {title: "T", genre: DRAMA}) '
+                "{ ... on Story { events { edges { cursor } } } } }"
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE story_entries_away RENAME TO story_entries"))
+
+    # then
+    body = response.json()
+    assert response.status_code == 200
+    [error] = body["errors"]
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert "story_entries" not in response.text
