@@ -109,7 +109,6 @@ def test_data_and_tokens_survive_a_restart(tmp_path: Path) -> None:
 
 def test_serve_on_postgresql_with_two_workers(tmp_path: Path, postgres_url: str) -> None:
 
-
     engine = create_engine(postgres_url)
     asyncio.run(truncate_all(engine))
     asyncio.run(engine.dispose())

@@ -8,18 +8,10 @@ from typing import Any
 from novel_engine.domain.campaign import Campaign, CampaignRole
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.services import campaigns as service
-from novel_engine.persistence.queries import CampaignRecord
+from novel_engine.persistence.queries import CampaignRecord, ListKey
 from novel_engine.resolvers.context import RequestContext
 from novel_engine.resolvers.ids import parse_id, require_id
-from novel_engine.resolvers.pagination import (
-    Page,
-    check_first,
-    list_cursor,
-    page_of,
-    parse_list_cursor,
-    parse_position_cursor,
-    position_cursor,
-)
+from novel_engine.resolvers.pagination import Page, list_page, position_page
 
 
 async def role_of(ctx: RequestContext, campaign_id: uuid.UUID) -> CampaignRole | None:
@@ -39,23 +31,22 @@ async def campaign(ctx: RequestContext, id: str) -> CampaignRecord | None:
 async def campaigns(
     ctx: RequestContext, first: int | None, after: str | None
 ) -> Page[CampaignRecord]:
-    limit = check_first(first)
-    cursor = parse_list_cursor(after)
-    if ctx.user_id is None:
-        return page_of([], limit, after_given=after is not None)
-    found = await ctx.services.queries.list_campaigns(ctx.user_id, cursor, limit + 1)
-    items = [(list_cursor(c.created_at, c.id), c) for c in found]
-    return page_of(items, limit, after_given=after is not None)
+    viewer = ctx.user_id
+
+    async def fetch(cursor: ListKey | None, limit: int) -> list[CampaignRecord]:
+        if viewer is None:
+            return []
+        return await ctx.services.queries.list_campaigns(viewer, cursor, limit)
+
+    return await list_page(fetch, first, after)
 
 
 async def events(
     ctx: RequestContext, campaign_id: uuid.UUID, first: int | None, after: str | None
 ) -> Page[StoredEvent]:
-    limit = check_first(first)
-    start = parse_position_cursor(after)
-    found = await ctx.loaders.events_by_page.load((campaign_id, start, limit + 1))
-    items = [(position_cursor(e.position), e) for e in found]
-    return page_of(items, limit, after_given=start > 0)
+    return await position_page(
+        ctx.loaders.events_by_page, campaign_id, lambda e: e.position, first, after
+    )
 
 
 async def create_campaign(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from novel_engine.domain.character import (
     Character,
@@ -19,13 +20,7 @@ from novel_engine.domain.services import characters as service
 from novel_engine.persistence.queries import CharacterRecord
 from novel_engine.resolvers.context import RequestContext
 from novel_engine.resolvers.ids import parse_id, require_id
-from novel_engine.resolvers.pagination import (
-    Page,
-    check_first,
-    list_cursor,
-    page_of,
-    parse_list_cursor,
-)
+from novel_engine.resolvers.pagination import Page, list_page
 
 
 async def character(ctx: RequestContext, id: str) -> CharacterRecord | None:
@@ -39,12 +34,7 @@ async def character(ctx: RequestContext, id: str) -> CharacterRecord | None:
 async def characters(
     ctx: RequestContext, first: int | None, after: str | None
 ) -> Page[CharacterRecord]:
-    limit = check_first(first)
-    found = await ctx.services.queries.list_characters(
-        ctx.user_id, parse_list_cursor(after), limit + 1
-    )
-    items = [(list_cursor(c.created_at, c.id), c) for c in found]
-    return page_of(items, limit, after_given=after is not None)
+    return await list_page(partial(ctx.services.queries.list_characters, ctx.user_id), first, after)
 
 
 async def relationships(

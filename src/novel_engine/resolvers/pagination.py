@@ -5,14 +5,28 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
+
+from strawberry.dataloader import DataLoader
 
 from novel_engine.domain.errors import InvalidInput
-from novel_engine.persistence.queries import ListKey
+from novel_engine.persistence.queries import ListKey, PageKey
 
 T = TypeVar("T")
+
+
+class Listed(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+L = TypeVar("L", bound=Listed)
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
@@ -78,3 +92,30 @@ def parse_list_cursor(cursor: str | None) -> ListKey | None:
 def page_of(items: list[tuple[str, T]], first: int, *, after_given: bool) -> Page[T]:
     """`items` was fetched with limit first + 1: the extra one only says there is more."""
     return Page(items[:first], len(items) > first, after_given)
+
+
+async def list_page(
+    fetch: Callable[[ListKey | None, int], Awaitable[list[L]]],
+    first: int | None,
+    after: str | None,
+) -> Page[L]:
+    """A page of a list ordered by (created_at, id)."""
+    limit = check_first(first)
+    found = await fetch(parse_list_cursor(after), limit + 1)
+    items = [(list_cursor(x.created_at, x.id), x) for x in found]
+    return page_of(items, limit, after_given=after is not None)
+
+
+async def position_page(
+    loader: DataLoader[PageKey, list[T]],
+    parent_id: uuid.UUID,
+    position: Callable[[T], int],
+    first: int | None,
+    after: str | None,
+) -> Page[T]:
+    """A page of children numbered 1, 2, 3, ... under one parent (events of a stream)."""
+    limit = check_first(first)
+    start = parse_position_cursor(after)
+    found = await loader.load((parent_id, start, limit + 1))
+    items = [(position_cursor(position(x)), x) for x in found]
+    return page_of(items, limit, after_given=start > 0)

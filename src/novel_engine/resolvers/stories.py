@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from novel_engine.domain.character import Visibility
 from novel_engine.domain.services import stories as service
@@ -10,15 +11,7 @@ from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
 from novel_engine.persistence.queries import CharacterRecord, StoryRecord
 from novel_engine.resolvers.context import RequestContext
 from novel_engine.resolvers.ids import parse_id, require_id
-from novel_engine.resolvers.pagination import (
-    Page,
-    check_first,
-    list_cursor,
-    page_of,
-    parse_list_cursor,
-    parse_position_cursor,
-    position_cursor,
-)
+from novel_engine.resolvers.pagination import Page, list_page, position_page
 
 
 async def story(ctx: RequestContext, id: str) -> StoryRecord | None:
@@ -30,12 +23,7 @@ async def story(ctx: RequestContext, id: str) -> StoryRecord | None:
 
 
 async def stories(ctx: RequestContext, first: int | None, after: str | None) -> Page[StoryRecord]:
-    limit = check_first(first)
-    found = await ctx.services.queries.list_stories(
-        ctx.user_id, parse_list_cursor(after), limit + 1
-    )
-    items = [(list_cursor(s.created_at, s.id), s) for s in found]
-    return page_of(items, limit, after_given=after is not None)
+    return await list_page(partial(ctx.services.queries.list_stories, ctx.user_id), first, after)
 
 
 async def cast(ctx: RequestContext, story_id: uuid.UUID) -> list[CharacterRecord]:
@@ -46,11 +34,9 @@ async def cast(ctx: RequestContext, story_id: uuid.UUID) -> list[CharacterRecord
 async def entries(
     ctx: RequestContext, story_id: uuid.UUID, first: int | None, after: str | None
 ) -> Page[StoryEntry]:
-    limit = check_first(first)
-    start = parse_position_cursor(after)
-    found = await ctx.loaders.story_entries_by_page.load((story_id, start, limit + 1))
-    items = [(position_cursor(e.sequence), e) for e in found]
-    return page_of(items, limit, after_given=start > 0)
+    return await position_page(
+        ctx.loaders.story_entries_by_page, story_id, lambda e: e.sequence, first, after
+    )
 
 
 async def create_story(

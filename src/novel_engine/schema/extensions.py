@@ -53,9 +53,7 @@ class RequireOperationName(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and not getattr(context.context, "operation_name_given", True):
-            operations = [
-                d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-            ]
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1:
                 context.pre_execution_errors = [
                     *(context.pre_execution_errors or []),
