@@ -146,3 +146,18 @@ def test_migrate_command_and_configuration_errors(tmp_path: Path) -> None:
         assert failed.returncode == 2
         assert message in failed.stderr
         assert "Traceback" not in failed.stderr
+
+    unreachable = subprocess.run(
+        [EXECUTABLE, "migrate"],
+        cwd=tmp_path,
+        env=clean_env(
+            NOVEL_ENGINE_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+            NOVEL_ENGINE_SECRET_KEY="k" * 40,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unreachable.returncode == 1
+    assert "cannot migrate the database" in unreachable.stderr
+    assert "Traceback" not in unreachable.stderr

@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(_migrate(settings))
-    except OSError as exc:
-        print(f"novel-engine: cannot reach the database: {exc}", file=sys.stderr)
+    except Exception as exc:  # the CLI's edge: say what failed, without a traceback
+        print(f"novel-engine: cannot migrate the database: {exc}", file=sys.stderr)
         return 1
     if args.command == "migrate":
         print("novel-engine: the database schema is up to date.")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///novel-engine.db"
@@ -53,7 +53,7 @@ class Settings:
         gemini_key = env.get("GEMINI_API_KEY") or None
         if provider == "gemini" and not gemini_key:
             raise ConfigurationError("NOVEL_ENGINE_LLM_PROVIDER=gemini needs GEMINI_API_KEY.")
-        secret = env.get("NOVEL_ENGINE_SECRET_KEY") or _embedded_secret(url.database, url)
+        secret = env.get("NOVEL_ENGINE_SECRET_KEY") or _embedded_secret(url)
         return cls(
             database_url=database_url,
             redis_url=env.get("NOVEL_ENGINE_REDIS_URL") or None,
@@ -63,9 +63,10 @@ class Settings:
         )
 
 
-def _embedded_secret(database: str | None, url: object) -> str:
+def _embedded_secret(url: URL) -> str:
     """With the embedded SQLite file, keep a generated signing key beside it."""
-    if not str(url).startswith("sqlite") or not database or database == ":memory:":
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         raise ConfigurationError(
             "Set NOVEL_ENGINE_SECRET_KEY (at least 32 random characters) to sign tokens."
         )
