@@ -34,16 +34,32 @@ class Aggregate:
         self.version += 1
         self.updated_at = utcnow()
 
-    def _record(self, actor: Actor, event_type: EventType, payload: dict[str, Any]) -> None:
-        self.events.append(
-            DomainEvent(
-                event_type=event_type,
-                aggregate_id=self.id,
-                aggregate_type=self.aggregate_type,
-                payload=payload,
-                user_id=actor.user_id,
-                stream=self.stream,
-                correlation_id=actor.correlation_id,
-                causation_id=actor.causation_id or actor.correlation_id,
-            )
+    def _record(
+        self,
+        actor: Actor,
+        event_type: EventType,
+        payload: dict[str, Any],
+        *,
+        about: tuple[AggregateType, uuid.UUID] | None = None,
+        caused_by: DomainEvent | None = None,
+    ) -> DomainEvent:
+        """Record an event on this aggregate's stream.
+
+        `about` names another aggregate the event is about (an interaction within a
+        campaign); `caused_by` is the event this one follows from, else the command.
+        """
+        aggregate_type, aggregate_id = about or (self.aggregate_type, self.id)
+        event = DomainEvent(
+            event_type=event_type,
+            aggregate_id=aggregate_id,
+            aggregate_type=aggregate_type,
+            payload=payload,
+            user_id=actor.user_id,
+            stream=self.stream,
+            correlation_id=actor.correlation_id,
+            causation_id=(
+                caused_by.event_id if caused_by else actor.causation_id or actor.correlation_id
+            ),
         )
+        self.events.append(event)
+        return event

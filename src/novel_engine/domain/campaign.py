@@ -181,24 +181,39 @@ class Campaign(Aggregate):
         patch = require_json_object(patch, "patch")
         if expected_version != self.world_version:
             raise VersionConflict(expected_version, self.world_version)
+        self._record(
+            actor, EventType.WORLD_STATE_CHANGED, self.apply_patch(actor, patch, reason, session_id)
+        )
+
+    def apply_patch(
+        self, actor: Actor, patch: dict[str, Any], reason: str, session_id: uuid.UUID | None
+    ) -> dict[str, Any]:
+        """Merge `patch` into the world and return the world.state-changed payload.
+
+        The caller has checked the right to change the world and records the event.
+        """
         new_state = require_json_object(merge_patch(self.world_state, patch), "patch")
         previous = {key: copy.deepcopy(self.world_state.get(key)) for key in patch}
         self.world_state = new_state
         self.world_version += 1
         self._touch()
-        self._record(
-            actor,
-            EventType.WORLD_STATE_CHANGED,
-            {
-                "campaignId": str(self.id),
-                "sessionId": str(session_id) if session_id else None,
-                "changes": patch,
-                "previousState": previous,
-                "changeReason": require_text(
-                    reason, "reason", max_length=TEXT_MAX, allow_empty=True
-                ),
-                "changedBy": str(actor.user_id),
-                "timestamp": self.updated_at.isoformat(),
-                "worldVersion": self.world_version,
-            },
-        )
+        return {
+            "campaignId": str(self.id),
+            "sessionId": str(session_id) if session_id else None,
+            "changes": patch,
+            "previousState": previous,
+            "changeReason": require_text(reason, "reason", max_length=TEXT_MAX, allow_empty=True),
+            "changedBy": str(actor.user_id),
+            "timestamp": self.updated_at.isoformat(),
+            "worldVersion": self.world_version,
+        }
+
+    def ensure_can_play(self, actor: Actor) -> CampaignRole:
+        """Everyone but viewers takes part in sessions."""
+        role = self.ensure_visible_to(actor)
+        if role is CampaignRole.VIEWER:
+            raise Forbidden("Viewers watch; they do not act.")
+        return role
+
+    def ensure_can_direct(self, actor: Actor) -> CampaignRole:
+        return self._ensure_directed_by(actor)

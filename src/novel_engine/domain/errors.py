@@ -14,6 +14,8 @@ class ErrorCode(Enum):
     EMAIL_TAKEN = "EMAIL_TAKEN"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     ALREADY_EXISTS = "ALREADY_EXISTS"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    SESSION_NOT_ACTIVE = "SESSION_NOT_ACTIVE"
 
 
 class DomainError(Exception):
@@ -75,3 +77,14 @@ class InvalidCredentials(DomainError):
 
 class AlreadyExists(DomainError):
     code = ErrorCode.ALREADY_EXISTS
+
+
+class IdempotencyConflict(DomainError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+    def __init__(self) -> None:
+        super().__init__("This idempotency key was used for a different request.", "idempotencyKey")
+
+
+class SessionNotActive(DomainError):
+    code = ErrorCode.SESSION_NOT_ACTIVE

@@ -26,6 +26,12 @@ class EventType(Enum):
     CAMPAIGN_MEMBER_ADDED = "campaigns.campaign.member-added"
     CAMPAIGN_CHARACTER_ADDED = "campaigns.campaign.character-added"
     WORLD_STATE_CHANGED = "campaigns.world.state-changed"
+    SESSION_STARTED = "campaigns.session.started"
+    SESSION_ENDED = "campaigns.session.ended"
+    INTERACTION_INITIATED = "interactions.interaction.initiated"
+    ACTION_PERFORMED = "interactions.action.performed"
+    DIALOGUE_EXCHANGED = "interactions.dialogue.exchanged"
+    INTERACTION_RESOLVED = "interactions.interaction.resolved"
     USER_REGISTERED = "shared.user.registered"
 
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character
     from novel_engine.domain.events import DomainEvent
+    from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
 
@@ -49,6 +50,20 @@ class CampaignRepository(Protocol):
     async def get(self, campaign_id: uuid.UUID) -> Campaign | None: ...
 
 
+class SessionRepository(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: uuid.UUID) -> Session | None:
+        """Load for change: turns of one session resolve one at a time."""
+        ...
+
+    async def count_for(self, campaign_id: uuid.UUID) -> int: ...
+
+    async def has_active(self, campaign_id: uuid.UUID) -> bool: ...
+
+    async def turn_by_key(self, session_id: uuid.UUID, idempotency_key: str) -> Turn | None: ...
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None: ...
 
@@ -68,6 +83,9 @@ class UnitOfWork(Protocol):
 
     @property
     def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
 
     @property
     def users(self) -> UserRepository: ...

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy import Column, Select, and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine.domain.campaign import Member
@@ -21,6 +21,7 @@ from novel_engine.domain.character import (
     Visibility,
 )
 from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import Genre, StoryEntry, Tone
 from novel_engine.persistence import event_store, rows
 from novel_engine.persistence.tables import (
@@ -30,11 +31,15 @@ from novel_engine.persistence.tables import (
     character_relationships,
     character_skills,
     characters,
+    sessions,
     stories,
     story_characters,
     story_entries,
+    turns,
     users,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -179,30 +184,50 @@ class ReadQueries:
         return _group(found, "campaign_id", lambda r: CharacterRecord(**rows.character_fields(r)))
 
     async def story_entry_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoryEntry]]:
-        """Entries are numbered 1, 2, 3, ... per story, so each page is a range."""
-        ranges = [
-            and_(
-                story_entries.c.story_id == story_id,
-                story_entries.c.sequence > after,
-                story_entries.c.sequence <= after + limit,
-            )
-            for story_id, after, limit in keys
-        ]
-        found = await self._all(
-            select(story_entries)
-            .where(or_(*ranges))
-            .order_by(story_entries.c.story_id, story_entries.c.sequence)
+        return await self._numbered_pages(
+            story_entries.c.story_id, story_entries.c.sequence, keys, rows.to_story_entry
         )
-        pages: dict[PageKey, list[StoryEntry]] = {key: [] for key in keys}
-        by_story = _group(found, "story_id", lambda r: r)
-        for key in keys:
-            story_id, after, limit = key
-            pages[key] = [
-                rows.to_story_entry(r)
-                for r in by_story.get(story_id, [])
-                if after < r.sequence <= after + limit
+
+    async def turn_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[Turn]]:
+        return await self._numbered_pages(turns.c.session_id, turns.c.number, keys, rows.to_turn)
+
+    async def _numbered_pages(
+        self,
+        parent: Column[Any],
+        number: Column[Any],
+        keys: Sequence[PageKey],
+        convert: Callable[[Any], T],
+    ) -> dict[PageKey, list[T]]:
+        """Children numbered 1, 2, 3, ... per parent: each page is a range, and one
+        statement serves every parent at once."""
+        ranges = [
+            and_(parent == parent_id, number > after, number <= after + limit)
+            for parent_id, after, limit in keys
+        ]
+        found = await self._all(select(parent.table).where(or_(*ranges)).order_by(parent, number))
+        by_parent = _group(found, parent.name, lambda r: r)
+        return {
+            (parent_id, after, limit): [
+                convert(r)
+                for r in by_parent.get(parent_id, [])
+                if after < getattr(r, number.name) <= after + limit
             ]
-        return pages
+            for parent_id, after, limit in keys
+        }
+
+    async def sessions_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:
+        found = await self._all(select(sessions).where(sessions.c.id.in_(ids)))
+        return {r.id: Session(**rows.session_fields(r)) for r in found}
+
+    async def sessions_by_campaign_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Session]]:
+        found = await self._all(
+            select(sessions)
+            .where(sessions.c.campaign_id.in_(ids))
+            .order_by(sessions.c.campaign_id, sessions.c.number)
+        )
+        return _group(found, "campaign_id", lambda r: Session(**rows.session_fields(r)))
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
         async with self._engine.connect() as conn:

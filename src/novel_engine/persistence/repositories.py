@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,6 +14,7 @@ from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken
+from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story
 from novel_engine.domain.user import User
 from novel_engine.persistence import rows
@@ -24,9 +25,11 @@ from novel_engine.persistence.tables import (
     character_relationships,
     character_skills,
     characters,
+    sessions,
     stories,
     story_characters,
     story_entries,
+    turns,
     users,
 )
 
@@ -38,6 +41,14 @@ class Tracker:
         self.seen: list[tuple[Aggregate, _Repository]] = []
         self.new: set[uuid.UUID] = set()
         self.removed: set[uuid.UUID] = set()
+        self.loaded_versions: dict[uuid.UUID, int] = {}
+
+    def changed(self, aggregate: Aggregate) -> bool:
+        return (
+            bool(aggregate.events)
+            or aggregate.id in self.new
+            or self.loaded_versions.get(aggregate.id) != aggregate.version
+        )
 
 
 class _Repository:
@@ -49,6 +60,8 @@ class _Repository:
         self._tracker.seen.append((aggregate, self))
         if new:
             self._tracker.new.add(aggregate.id)
+        else:
+            self._tracker.loaded_versions[aggregate.id] = aggregate.version
 
     def _for_update(self, stmt: Select[Any]) -> Select[Any]:
         # SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE.
@@ -292,6 +305,85 @@ class SqlCampaignRepository(_Repository):
                 ],
             )
             stored_cast.update(c for _, c in new_cast)
+
+
+class SqlSessionRepository(_Repository):
+    async def add(self, session: Session) -> None:
+        self._track(session, new=True)
+
+    async def get(self, session_id: uuid.UUID) -> Session | None:
+        row = (
+            await self._conn.execute(
+                self._for_update(select(sessions).where(sessions.c.id == session_id))
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        session = Session(**rows.session_fields(row))
+        self._track(session)
+        return session
+
+    async def count_for(self, campaign_id: uuid.UUID) -> int:
+        found = await self._conn.execute(
+            select(func.count()).where(sessions.c.campaign_id == campaign_id)
+        )
+        return int(found.scalar_one())
+
+    async def has_active(self, campaign_id: uuid.UUID) -> bool:
+        found = await self._conn.execute(
+            select(sessions.c.id).where(
+                sessions.c.campaign_id == campaign_id,
+                sessions.c.status == SessionStatus.ACTIVE.value,
+            )
+        )
+        return found.first() is not None
+
+    async def turn_by_key(self, session_id: uuid.UUID, idempotency_key: str) -> Turn | None:
+        row = (
+            await self._conn.execute(
+                select(turns).where(
+                    turns.c.session_id == session_id,
+                    turns.c.idempotency_key == idempotency_key,
+                )
+            )
+        ).one_or_none()
+        return rows.to_turn(row) if row else None
+
+    async def persist(self, session: Session) -> None:
+        values = {
+            "campaign_id": session.campaign_id,
+            "number": session.number,
+            "status": session.status.value,
+            "started_by": session.started_by,
+            "turn_count": session.turn_count,
+            **self._base_values(session),
+        }
+        if session.id in self._tracker.new:
+            await self._conn.execute(sessions.insert().values(id=session.id, **values))
+        else:
+            await self._conn.execute(
+                update(sessions).where(sessions.c.id == session.id).values(**values)
+            )
+        if session.new_turns:
+            await self._conn.execute(
+                turns.insert(),
+                [
+                    {
+                        "id": t.id,
+                        "session_id": t.session_id,
+                        "campaign_id": t.campaign_id,
+                        "number": t.number,
+                        "actions": [a.as_dict() for a in t.actions],
+                        "submitted_by": t.submitted_by,
+                        "created_at": t.created_at,
+                        "correlation_id": t.correlation_id,
+                        "idempotency_key": t.idempotency_key,
+                        "request_hash": t.request_hash,
+                    }
+                    for t in session.new_turns
+                ],
+            )
+            session.new_turns.clear()
 
 
 class SqlUserRepository(_Repository):

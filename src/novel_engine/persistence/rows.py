@@ -16,6 +16,7 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
+from novel_engine.domain.session import Action, ActionKind, SessionStatus, Turn
 from novel_engine.domain.story import Genre, PlotPoint, StoryEntry, Tone
 
 TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
@@ -88,4 +89,41 @@ def to_story_entry(row: Row[Any]) -> StoryEntry:
         plot_point=PlotPoint(row.plot_point) if row.plot_point else None,
         character_ids=tuple(uuid.UUID(c) for c in row.character_ids),
         occurred_at=row.occurred_at,
+    )
+
+
+def session_fields(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "campaign_id": row.campaign_id,
+        "number": row.number,
+        "status": SessionStatus(row.status),
+        "started_by": row.started_by,
+        "turn_count": row.turn_count,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def to_turn(row: Row[Any]) -> Turn:
+    return Turn(
+        id=row.id,
+        session_id=row.session_id,
+        campaign_id=row.campaign_id,
+        number=row.number,
+        actions=tuple(
+            Action(
+                uuid.UUID(a["characterId"]),
+                ActionKind(a["kind"]),
+                a["intent"],
+                tuple(uuid.UUID(t) for t in a["targetIds"]),
+            )
+            for a in row.actions
+        ),
+        submitted_by=row.submitted_by,
+        created_at=row.created_at,
+        correlation_id=row.correlation_id,
+        idempotency_key=row.idempotency_key,
+        request_hash=row.request_hash,
     )

@@ -198,6 +198,36 @@ campaign_characters = Table(
     Column("position", Integer, nullable=False),
 )
 
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("started_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("turn_count", Integer, nullable=False),
+    *_timestamps(),
+    UniqueConstraint("campaign_id", "number"),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("session_id", Uuid, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Uuid, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("actions", JSONDocument, nullable=False),
+    Column("submitted_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("correlation_id", Uuid, nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("request_hash", String(64), nullable=False),
+    UniqueConstraint("session_id", "number"),
+    UniqueConstraint("session_id", "idempotency_key"),
+)
+
 # The event store. Each stream (a campaign, a character, ...) counts its own positions;
 # `event_streams.position` is the last one handed out, reserved under the row's lock
 # inside the writing transaction, so within a stream position order is commit order.

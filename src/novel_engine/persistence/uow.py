@@ -12,6 +12,7 @@ from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.repositories import (
     SqlCampaignRepository,
     SqlCharacterRepository,
+    SqlSessionRepository,
     SqlStoryRepository,
     SqlUserRepository,
     Tracker,
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
     characters: SqlCharacterRepository
     stories: SqlStoryRepository
     campaigns: SqlCampaignRepository
+    sessions: SqlSessionRepository
     users: SqlUserRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
         self.characters = SqlCharacterRepository(self._conn, tracker)
         self.stories = SqlStoryRepository(self._conn, tracker)
         self.campaigns = SqlCampaignRepository(self._conn, tracker)
+        self.sessions = SqlSessionRepository(self._conn, tracker)
         self.users = SqlUserRepository(self._conn, tracker)
         self._tracker = tracker
         return self
@@ -60,7 +63,7 @@ class SqlUnitOfWork:
             raise RuntimeError("commit outside `async with`")
         pending: list[DomainEvent] = []
         for aggregate, repository in self._tracker.seen:
-            if aggregate.events or aggregate.id in self._tracker.new:
+            if self._tracker.changed(aggregate):
                 await repository.persist(aggregate)
                 pending.extend(aggregate.events)
         stored = await event_store.append(self._conn, pending)

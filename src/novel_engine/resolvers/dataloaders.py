@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from novel_engine.domain.campaign import Member
 from novel_engine.domain.character import Relationship, Skill
 from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import StoryEntry
 from novel_engine.persistence.queries import (
     CampaignRecord,
@@ -59,6 +60,9 @@ class Loaders:
     characters_by_campaign_id: DataLoader[uuid.UUID, list[CharacterRecord]]
     story_entries_by_page: DataLoader[PageKey, list[StoryEntry]]
     events_by_page: DataLoader[PageKey, list[StoredEvent]]
+    session_by_id: DataLoader[uuid.UUID, Session | None]
+    sessions_by_campaign_id: DataLoader[uuid.UUID, list[Session]]
+    turns_by_page: DataLoader[PageKey, list[Turn]]
 
     @classmethod
     def create(cls, queries: ReadQueries) -> Loaders:
@@ -74,4 +78,7 @@ class Loaders:
             characters_by_campaign_id=_many_each(queries.characters_by_campaign_ids),
             story_entries_by_page=_many_each(queries.story_entry_pages),
             events_by_page=_many_each(queries.event_pages),
+            session_by_id=_one_each(queries.sessions_by_ids),
+            sessions_by_campaign_id=_many_each(queries.sessions_by_campaign_ids),
+            turns_by_page=_many_each(queries.turn_pages),
         )

@@ -14,6 +14,7 @@ from novel_engine.domain.character import (
 )
 from novel_engine.domain.errors import ErrorCode
 from novel_engine.domain.events import AggregateType
+from novel_engine.domain.session import ActionKind, SessionStatus
 from novel_engine.domain.story import Genre, PlotPoint, Tone
 
 for _enum in (
@@ -27,10 +28,13 @@ for _enum in (
     Genre,
     PlotPoint,
     Tone,
+    ActionKind,
+    SessionStatus,
 ):
     strawberry.enum(_enum)
 
 __all__ = [
+    "ActionKind",
     "AggregateType",
     "CampaignRole",
     "CharacterKind",
@@ -38,6 +42,7 @@ __all__ = [
     "Genre",
     "PlotPoint",
     "RelationshipType",
+    "SessionStatus",
     "SkillAcquisition",
     "Tone",
     "Visibility",

@@ -53,6 +53,16 @@ class AlreadyExistsError(Error):
     pass
 
 
+@strawberry.type(description="The idempotency key was used for a different request.")
+class IdempotencyConflictError(Error):
+    pass
+
+
+@strawberry.type
+class SessionNotActiveError(Error):
+    pass
+
+
 @strawberry.type(description="The expected version is stale; nothing was changed.")
 class VersionConflict(Error):
     current_version: int
@@ -67,6 +77,8 @@ ErrorType = (
     | EmailTakenError
     | InvalidCredentialsError
     | AlreadyExistsError
+    | IdempotencyConflictError
+    | SessionNotActiveError
     | VersionConflict
 )
 
@@ -78,6 +90,8 @@ _SIMPLE: dict[type[errors.DomainError], type[Error]] = {
     errors.EmailTaken: EmailTakenError,
     errors.InvalidCredentials: InvalidCredentialsError,
     errors.AlreadyExists: AlreadyExistsError,
+    errors.IdempotencyConflict: IdempotencyConflictError,
+    errors.SessionNotActive: SessionNotActiveError,
 }
 
 

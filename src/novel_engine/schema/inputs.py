@@ -7,6 +7,7 @@ from strawberry.scalars import JSON
 
 from novel_engine.domain import character as domain
 from novel_engine.schema.enums import (
+    ActionKind,
     CharacterKind,
     Genre,
     PlotPoint,
@@ -125,7 +126,21 @@ class CreateCampaignInput:
     world_state: JSON | None = None
 
 
+@strawberry.input
+class ActionInput:
+    character_id: strawberry.ID
+    kind: ActionKind
+    intent: str
+    target_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.input
+class TurnInput:
+    actions: list[ActionInput]
+
+
 __all__ = [
+    "ActionInput",
     "CreateCampaignInput",
     "CreateCharacterInput",
     "CreateStoryInput",
@@ -136,5 +151,6 @@ __all__ = [
     "SignUpInput",
     "SkillInput",
     "StoryEventInput",
+    "TurnInput",
     "UpdateCharacterInput",
 ]

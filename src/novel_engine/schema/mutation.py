@@ -9,16 +9,18 @@ from strawberry.scalars import JSON
 
 from novel_engine.domain.character import Skill
 from novel_engine.domain.errors import DomainError
-from novel_engine.resolvers import campaigns, characters, identity, stories
+from novel_engine.resolvers import campaigns, characters, identity, sessions, stories
 from novel_engine.schema.enums import CampaignRole
 from novel_engine.schema.errors import (
     AlreadyExistsError,
     AuthenticationRequiredError,
     EmailTakenError,
     ForbiddenError,
+    IdempotencyConflictError,
     InvalidCredentialsError,
     InvalidInputError,
     NotFoundError,
+    SessionNotActiveError,
     VersionConflict,
     as_error,
 )
@@ -32,6 +34,7 @@ from novel_engine.schema.inputs import (
     PersonalityInput,
     SignUpInput,
     StoryEventInput,
+    TurnInput,
     UpdateCharacterInput,
 )
 from novel_engine.schema.types import (
@@ -40,9 +43,11 @@ from novel_engine.schema.types import (
     Character,
     DeletedCharacter,
     Info,
+    Session,
     Story,
     StoryEvent,
     StoryEventAdded,
+    Turn,
     User,
 )
 
@@ -102,6 +107,19 @@ AddCampaignCharacterResult = Annotated[
 UpdateWorldStateResult = Annotated[
     Campaign | _ChangeCampaignErrors | VersionConflict,
     strawberry.union("UpdateWorldStateResult"),
+]
+
+StartSessionResult = Annotated[
+    Session | _ChangeCampaignErrors | AlreadyExistsError,
+    strawberry.union("StartSessionResult"),
+]
+EndSessionResult = Annotated[
+    Session | _ChangeCampaignErrors | SessionNotActiveError,
+    strawberry.union("EndSessionResult"),
+]
+SubmitTurnResult = Annotated[
+    Turn | _ChangeCampaignErrors | SessionNotActiveError | IdempotencyConflictError,
+    strawberry.union("SubmitTurnResult"),
 ]
 
 
@@ -280,3 +298,40 @@ class Mutation:
         except DomainError as exc:
             return as_error(exc)  # type: ignore[return-value]
         return Campaign.from_model(campaign)
+
+    @strawberry.mutation(description="Open a session; OWNER or GAMEMASTER, one at a time.")
+    async def start_session(self, info: Info, campaign_id: strawberry.ID) -> StartSessionResult:
+        try:
+            started = await sessions.start_session(info.context, campaign_id)
+        except DomainError as exc:
+            return as_error(exc)  # type: ignore[return-value]
+        return Session.from_model(started)
+
+    @strawberry.mutation
+    async def end_session(self, info: Info, session_id: strawberry.ID) -> EndSessionResult:
+        try:
+            ended = await sessions.end_session(info.context, session_id)
+        except DomainError as exc:
+            return as_error(exc)  # type: ignore[return-value]
+        return Session.from_model(ended)
+
+    @strawberry.mutation(
+        description="Play a turn with characters you control (OWNER and GAMEMASTER may act "
+        "for any). With an idempotencyKey, a retry returns the first result."
+    )
+    async def submit_turn(
+        self,
+        info: Info,
+        session_id: strawberry.ID,
+        input: TurnInput,
+        idempotency_key: str | None = None,
+    ) -> SubmitTurnResult:
+        try:
+            actions = [
+                sessions.action(i, a.character_id, a.kind, a.intent, list(a.target_ids or []))
+                for i, a in enumerate(input.actions)
+            ]
+            turn = await sessions.submit_turn(info.context, session_id, actions, idempotency_key)
+        except DomainError as exc:
+            return as_error(exc)  # type: ignore[return-value]
+        return Turn.from_model(turn)

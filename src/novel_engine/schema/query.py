@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from novel_engine.resolvers import campaigns, characters, identity, stories
+from novel_engine.resolvers import campaigns, characters, identity, sessions, stories
 from novel_engine.schema.types import (
     Campaign,
     Character,
     Connection,
     Info,
+    Session,
     Story,
     User,
     connection,
@@ -58,3 +59,8 @@ class Query:
     ) -> Connection[Campaign]:
         page = await campaigns.campaigns(info.context, first, after)
         return connection(page, Campaign.from_model)
+
+    @strawberry.field(description="A session of a campaign you are a member of.")
+    async def session(self, info: Info, id: strawberry.ID) -> Session | None:
+        found = await sessions.session(info.context, id)
+        return Session.from_model(found) if found else None

@@ -16,9 +16,11 @@ from novel_engine.schema.errors import (
     AuthenticationRequiredError,
     EmailTakenError,
     ForbiddenError,
+    IdempotencyConflictError,
     InvalidCredentialsError,
     InvalidInputError,
     NotFoundError,
+    SessionNotActiveError,
     VersionConflict,
 )
 from novel_engine.schema.extensions import ErrorPolicy, RequireOperationName
@@ -43,6 +45,8 @@ def build_schema() -> strawberry.Schema:
             EmailTakenError,
             InvalidCredentialsError,
             AlreadyExistsError,
+            IdempotencyConflictError,
+            SessionNotActiveError,
             VersionConflict,
         ],
         extensions=[

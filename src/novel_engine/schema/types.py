@@ -15,6 +15,9 @@ from novel_engine.domain import character as domain_character
 from novel_engine.domain import story as domain_story
 from novel_engine.domain.campaign import Member
 from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.session import Action
+from novel_engine.domain.session import Session as SessionModel
+from novel_engine.domain.session import Turn as TurnModel
 from novel_engine.domain.story import StoryEntry
 from novel_engine.persistence.queries import (
     CampaignRecord,
@@ -22,16 +25,18 @@ from novel_engine.persistence.queries import (
     StoryRecord,
     UserRecord,
 )
-from novel_engine.resolvers import campaigns, characters, stories
+from novel_engine.resolvers import campaigns, characters, sessions, stories
 from novel_engine.resolvers.context import RequestContext
 from novel_engine.resolvers.pagination import Page, position_cursor
 from novel_engine.schema.enums import (
+    ActionKind,
     AggregateType,
     CampaignRole,
     CharacterKind,
     Genre,
     PlotPoint,
     RelationshipType,
+    SessionStatus,
     Tone,
     Visibility,
 )
@@ -363,12 +368,123 @@ class Campaign:
         found = await info.context.loaders.characters_by_campaign_id.load(self.uid)
         return [Character.from_model(c) for c in found]
 
+    @strawberry.field(description="The campaign's sessions, first to last.")
+    async def sessions(self, info: Info) -> list[Session]:
+        found = await info.context.loaders.sessions_by_campaign_id.load(self.uid)
+        return [Session.from_model(s) for s in found]
+
     @strawberry.field(description="The campaign's domain events, oldest first.")
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[DomainEvent]:
         page = await campaigns.events(info.context, self.uid, first, after)
         return connection(page, DomainEvent.from_model)
+
+
+async def _characters(info: Info, ids: list[uuid.UUID]) -> list[Character]:
+    """Characters by id, in order; campaign members see every campaign character."""
+    found = await info.context.loaders.character_by_id.load_many(ids)
+    return [Character.from_model(c) for c in found if c is not None]
+
+
+@strawberry.type(name="Action")
+class TurnAction:
+    kind: ActionKind
+    intent: str
+    character_id: strawberry.Private[uuid.UUID]
+    target_ids: strawberry.Private[tuple[uuid.UUID, ...]]
+
+    @classmethod
+    def from_model(cls, a: Action) -> TurnAction:
+        return cls(
+            kind=a.kind, intent=a.intent, character_id=a.character_id, target_ids=a.target_ids
+        )
+
+    @strawberry.field
+    async def character(self, info: Info) -> Character | None:
+        found = await _characters(info, [self.character_id])
+        return found[0] if found else None
+
+    @strawberry.field
+    async def targets(self, info: Info) -> list[Character]:
+        return await _characters(info, list(self.target_ids))
+
+
+@strawberry.type
+class Turn:
+    id: strawberry.ID
+    number: int
+    actions: list[TurnAction]
+    created_at: datetime
+    correlation_id: strawberry.ID = strawberry.field(
+        description="The correlationId of every event this turn wrote."
+    )
+    submitted_by_id: strawberry.Private[uuid.UUID]
+    session_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, t: TurnModel) -> Turn:
+        return cls(
+            id=strawberry.ID(str(t.id)),
+            number=t.number,
+            actions=[TurnAction.from_model(a) for a in t.actions],
+            created_at=t.created_at,
+            correlation_id=strawberry.ID(str(t.correlation_id)),
+            submitted_by_id=t.submitted_by,
+            session_id=t.session_id,
+        )
+
+    @strawberry.field
+    async def submitted_by(self, info: Info) -> User | None:
+        return await _user(info, self.submitted_by_id)
+
+    @strawberry.field
+    async def session(self, info: Info) -> Session | None:
+        found = await info.context.loaders.session_by_id.load(self.session_id)
+        return Session.from_model(found) if found else None
+
+
+@strawberry.type
+class Session:
+    id: strawberry.ID
+    number: int
+    status: SessionStatus
+    turn_count: int
+    started_at: datetime
+    updated_at: datetime
+    uid: strawberry.Private[uuid.UUID]
+    campaign_id: strawberry.Private[uuid.UUID]
+    started_by_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, s: SessionModel) -> Session:
+        return cls(
+            id=strawberry.ID(str(s.id)),
+            number=s.number,
+            status=s.status,
+            turn_count=s.turn_count,
+            started_at=s.created_at,
+            updated_at=s.updated_at,
+            uid=s.id,
+            campaign_id=s.campaign_id,
+            started_by_id=s.started_by,
+        )
+
+    @strawberry.field
+    async def started_by(self, info: Info) -> User | None:
+        return await _user(info, self.started_by_id)
+
+    @strawberry.field
+    async def campaign(self, info: Info) -> Campaign | None:
+        found = await info.context.loaders.campaign_by_id.load(self.campaign_id)
+        return Campaign.from_model(found) if found else None
+
+    @strawberry.field(description="The session's turns in the order they were played.")
+    async def turns(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Turn]:
+        page = await sessions.turns(info.context, self.uid, first, after)
+        return connection(page, Turn.from_model)
 
 
 @strawberry.type

@@ -1,0 +1,81 @@
+"""Starting and ending sessions, and playing turns."""
+
+from __future__ import annotations
+
+import uuid
+
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.errors import AlreadyExists, IdempotencyConflict, NotFound
+from novel_engine.domain.ports import UnitOfWork
+from novel_engine.domain.services.campaigns import visible_campaign
+from novel_engine.domain.session import (
+    Action,
+    Session,
+    Turn,
+    check_idempotency_key,
+    request_hash,
+)
+
+
+async def start_session(uow: UnitOfWork, actor: Actor, campaign_id: uuid.UUID) -> Session:
+    actor.require_user()
+    async with uow:
+        campaign = await visible_campaign(uow, actor, campaign_id)
+        campaign.ensure_can_direct(actor)
+        if await uow.sessions.has_active(campaign.id):
+            raise AlreadyExists("A session is already running; end it first.", "campaignId")
+        session = Session.start(actor, campaign, await uow.sessions.count_for(campaign.id) + 1)
+        await uow.sessions.add(session)
+        await uow.commit()
+    return session
+
+
+async def _session_for(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> Session:
+    session = await uow.sessions.get(session_id)
+    if session is None:
+        raise NotFound("No session with this id.", "sessionId")
+    return session
+
+
+async def end_session(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> Session:
+    actor.require_user()
+    async with uow:
+        session = await _session_for(uow, actor, session_id)
+        campaign = await uow.campaigns.get(session.campaign_id)
+        if campaign is None or campaign.role_of(actor.user_id) is None:
+            raise NotFound("No session with this id.", "sessionId")
+        session.end(actor, campaign)
+        await uow.commit()
+    return session
+
+
+async def submit_turn(
+    uow: UnitOfWork,
+    actor: Actor,
+    session_id: uuid.UUID,
+    actions: list[Action],
+    idempotency_key: str | None = None,
+) -> Turn:
+    """Play one turn. Turns of a session queue on its row lock; a retried submit with the
+    same idempotency key and the same actions returns the first turn and writes nothing."""
+    actor.require_user()
+    key = check_idempotency_key(idempotency_key)
+    async with uow:
+        session = await _session_for(uow, actor, session_id)
+        campaign = await uow.campaigns.get(session.campaign_id)
+        if campaign is None or campaign.role_of(actor.user_id) is None:
+            raise NotFound("No session with this id.", "sessionId")
+        if key is not None:
+            earlier = await uow.sessions.turn_by_key(session.id, key)
+            if earlier is not None:
+                if (
+                    earlier.request_hash != request_hash(actions)
+                    or earlier.submitted_by != actor.user_id
+                ):
+                    raise IdempotencyConflict()
+                return earlier
+        involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
+        cast = {c.id: c for c in await uow.characters.get_many(sorted(involved))}
+        turn = session.take_turn(actor, campaign, cast, actions, key)
+        await uow.commit()
+    return turn

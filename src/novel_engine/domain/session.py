@@ -1,0 +1,313 @@
+"""Sessions of a campaign and the turns played in them.
+
+A turn is one interaction: the actions submitted together, resolved in order. Its
+events go to the campaign's stream, so everyone following the campaign sees them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.aggregate import Aggregate
+from novel_engine.domain.campaign import DIRECTING_ROLES, Campaign
+from novel_engine.domain.character import Character
+from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
+from novel_engine.domain.events import AggregateType, EventType, StreamId, utcnow
+from novel_engine.domain.values import require_text
+
+MAX_ACTIONS = 20
+INTENT_MAX = 2_000
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class SessionStatus(Enum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class ActionKind(Enum):
+    DIALOGUE = "dialogue"
+    MOVE = "move"
+    ATTACK = "attack"
+    SKILL = "skill"
+    INTERACT = "interact"
+    WAIT = "wait"
+
+
+# The catalog's actionType for each kind of action that is not dialogue.
+_ACTION_TYPES = {
+    ActionKind.MOVE: "movement",
+    ActionKind.ATTACK: "combat",
+    ActionKind.SKILL: "skill-use",
+    ActionKind.INTERACT: "item-interaction",
+    ActionKind.WAIT: "wait",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    character_id: uuid.UUID
+    kind: ActionKind
+    intent: str
+    target_ids: tuple[uuid.UUID, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "characterId": str(self.character_id),
+            "kind": self.kind.value,
+            "intent": self.intent,
+            "targetIds": [str(t) for t in self.target_ids],
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    id: uuid.UUID
+    session_id: uuid.UUID
+    campaign_id: uuid.UUID
+    number: int
+    actions: tuple[Action, ...]
+    submitted_by: uuid.UUID
+    created_at: datetime
+    correlation_id: uuid.UUID
+    idempotency_key: str | None = None
+    request_hash: str = ""
+
+
+def request_hash(actions: list[Action]) -> str:
+    """What a retried submit must repeat exactly to count as the same request."""
+    canonical = json.dumps([a.as_dict() for a in actions], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    return require_text(key, "idempotencyKey", max_length=IDEMPOTENCY_KEY_MAX)
+
+
+@dataclass(kw_only=True)
+class Session(Aggregate):
+    aggregate_type = AggregateType.CAMPAIGN
+
+    campaign_id: uuid.UUID
+    number: int
+    status: SessionStatus = SessionStatus.ACTIVE
+    started_by: uuid.UUID
+    turn_count: int = 0
+    new_turns: list[Turn] = field(default_factory=list, repr=False)
+
+    @property
+    def stream(self) -> StreamId:
+        return StreamId(AggregateType.CAMPAIGN, self.campaign_id)
+
+    @classmethod
+    def start(cls, actor: Actor, campaign: Campaign, number: int) -> Session:
+        campaign.ensure_can_direct(actor)
+        session = cls(campaign_id=campaign.id, number=number, started_by=actor.require_user())
+        gamemasters = [
+            str(m.user_id) for m in campaign.members.values() if m.role in DIRECTING_ROLES
+        ]
+        session._record(
+            actor,
+            EventType.SESSION_STARTED,
+            {
+                "campaignId": str(campaign.id),
+                "sessionId": str(session.id),
+                "sessionNumber": number,
+                "startTime": session.created_at.isoformat(),
+                "participants": [str(uid) for uid in campaign.members],
+                "gamemaster": str(actor.user_id),
+                "gamemasters": gamemasters,
+                "initialState": campaign.world_state,
+                "worldVersion": campaign.world_version,
+            },
+            about=(AggregateType.CAMPAIGN, campaign.id),
+        )
+        return session
+
+    def end(self, actor: Actor, campaign: Campaign) -> None:
+        campaign.ensure_can_direct(actor)
+        self._ensure_active()
+        self.status = SessionStatus.ENDED
+        self._touch()
+        self._record(
+            actor,
+            EventType.SESSION_ENDED,
+            {
+                "campaignId": str(self.campaign_id),
+                "sessionId": str(self.id),
+                "sessionNumber": self.number,
+                "endTime": self.updated_at.isoformat(),
+                "turns": self.turn_count,
+            },
+            about=(AggregateType.CAMPAIGN, self.campaign_id),
+        )
+
+    def _ensure_active(self) -> None:
+        if self.status is not SessionStatus.ACTIVE:
+            raise SessionNotActive("This session has ended.", "sessionId")
+
+    def take_turn(
+        self,
+        actor: Actor,
+        campaign: Campaign,
+        cast: dict[uuid.UUID, Character],
+        actions: list[Action],
+        idempotency_key: str | None = None,
+    ) -> Turn:
+        """Resolve the actions in order; `cast` holds the campaign's characters involved."""
+        role = campaign.ensure_can_play(actor)
+        self._ensure_active()
+        self._check_actions(actor, role in DIRECTING_ROLES, campaign, cast, actions)
+        self.turn_count += 1
+        self._touch()
+        turn = Turn(
+            id=uuid.uuid4(),
+            session_id=self.id,
+            campaign_id=self.campaign_id,
+            number=self.turn_count,
+            actions=tuple(actions),
+            submitted_by=actor.require_user(),
+            created_at=self.updated_at,
+            correlation_id=actor.correlation_id,
+            idempotency_key=check_idempotency_key(idempotency_key),
+            request_hash=request_hash(actions),
+        )
+        self.new_turns.append(turn)
+        self._resolve(actor, campaign, turn)
+        return turn
+
+    def _check_actions(
+        self,
+        actor: Actor,
+        directs: bool,
+        campaign: Campaign,
+        cast: dict[uuid.UUID, Character],
+        actions: list[Action],
+    ) -> None:
+        if not 1 <= len(actions) <= MAX_ACTIONS:
+            raise InvalidInput(f"A turn has 1 to {MAX_ACTIONS} actions.", "actions")
+        for i, action in enumerate(actions):
+            where = f"actions.{i}"
+            require_text(action.intent, f"{where}.intent", max_length=INTENT_MAX)
+            for j, character_id in enumerate((action.character_id, *action.target_ids)):
+                if character_id not in campaign.character_ids or character_id not in cast:
+                    at = f"{where}.characterId" if j == 0 else f"{where}.targetIds"
+                    raise InvalidInput(f"Character {character_id} is not in this campaign.", at)
+            if not directs and cast[action.character_id].owner_id != actor.user_id:
+                raise Forbidden(
+                    f"You do not control {cast[action.character_id].name}; "
+                    "only gamemasters act for others' characters."
+                )
+
+    def _resolve(self, actor: Actor, campaign: Campaign, turn: Turn) -> None:
+        about = (AggregateType.INTERACTION, turn.id)
+        base = {
+            "interactionId": str(turn.id),
+            "campaignId": str(self.campaign_id),
+            "sessionId": str(self.id),
+        }
+        kinds = {a.kind for a in turn.actions}
+        targets = sorted({str(t) for a in turn.actions for t in a.target_ids})
+        initiated = self._record(
+            actor,
+            EventType.INTERACTION_INITIATED,
+            {
+                **base,
+                "initiatingCharacterId": str(turn.actions[0].character_id),
+                "targetCharacterIds": targets,
+                "interactionType": _interaction_type(kinds),
+                "intent": turn.actions[0].intent,
+                "context": {
+                    "turnNumber": turn.number,
+                    "actions": [a.as_dict() for a in turn.actions],
+                },
+            },
+            about=about,
+        )
+        moves: dict[str, str] = {}
+        for action in turn.actions:
+            if action.kind is ActionKind.DIALOGUE:
+                self._record(
+                    actor,
+                    EventType.DIALOGUE_EXCHANGED,
+                    {
+                        **base,
+                        "speakerId": str(action.character_id),
+                        "listenerId": str(action.target_ids[0]) if action.target_ids else None,
+                        "message": action.intent,
+                        "tone": "neutral",
+                        "context": {"turnNumber": turn.number},
+                        "timestamp": turn.created_at.isoformat(),
+                    },
+                    about=about,
+                    caused_by=initiated,
+                )
+                continue
+            if action.kind is ActionKind.MOVE:
+                moves[str(action.character_id)] = action.intent
+            self._record(
+                actor,
+                EventType.ACTION_PERFORMED,
+                {
+                    **base,
+                    "actingCharacterId": str(action.character_id),
+                    "actionType": _ACTION_TYPES[action.kind],
+                    "actionDescription": action.intent,
+                    "targetIds": [str(t) for t in action.target_ids],
+                    "success": True,
+                    "outcomes": (
+                        {"location": action.intent} if action.kind is ActionKind.MOVE else {}
+                    ),
+                    "consequences": [],
+                },
+                about=about,
+                caused_by=initiated,
+            )
+        if moves:
+            self._record(
+                actor,
+                EventType.WORLD_STATE_CHANGED,
+                campaign.apply_patch(actor, {"locations": moves}, f"turn {turn.number}", self.id),
+                about=(AggregateType.CAMPAIGN, campaign.id),
+                caused_by=initiated,
+            )
+        self._record(
+            actor,
+            EventType.INTERACTION_RESOLVED,
+            {
+                **base,
+                "participants": sorted({str(a.character_id) for a in turn.actions} | set(targets)),
+                "resolution": {
+                    "turnNumber": turn.number,
+                    "actions": len(turn.actions),
+                    "worldVersion": campaign.world_version,
+                },
+                "duration": (utcnow() - turn.created_at).total_seconds(),
+                "consequences": [
+                    {"characterId": character_id, "location": place}
+                    for character_id, place in moves.items()
+                ],
+                "narrativeImpact": "",
+            },
+            about=about,
+            caused_by=initiated,
+        )
+
+
+def _interaction_type(kinds: set[ActionKind]) -> str:
+    if kinds == {ActionKind.DIALOGUE}:
+        return "dialogue"
+    if ActionKind.ATTACK in kinds:
+        return "combat"
+    if ActionKind.SKILL in kinds:
+        return "skill-check"
+    return "action"

@@ -1,0 +1,256 @@
+import asyncio
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.graphql_client import AppClient
+from tests.integration.helpers import count_rows, create_campaign, create_character
+
+START = """
+mutation($id: ID!) {
+  startSession(campaignId: $id) {
+    __typename
+    ... on Session { id number status startedBy { displayName } }
+    ... on Error { code message field }
+  }
+}
+"""
+
+SUBMIT = """
+mutation($session: ID!, $input: TurnInput!, $key: String) {
+  submitTurn(sessionId: $session, input: $input, idempotencyKey: $key) {
+    __typename
+    ... on Turn {
+      id number correlationId submittedBy { displayName }
+      actions { kind intent character { name } targets { name } }
+    }
+    ... on Error { code message field }
+  }
+}
+"""
+
+END = """
+mutation($session: ID!) {
+  endSession(sessionId: $session) {
+    __typename ... on Session { status } ... on Error { code field }
+  }
+}
+"""
+
+EVENTS = """
+query($id: ID!) {
+  campaign(id: $id) {
+    worldState worldVersion
+    sessions { number status turnCount turns { edges { node { number } } } }
+    events(first: 100) { edges { node {
+      eventId eventType aggregateType aggregateId correlationId causationId payload
+    } } }
+  }
+}
+"""
+
+
+class Table:
+    """A campaign with an owner (Ada, gamemaster), a co-author (Bob) and a viewer (Vic),
+    each co-author with a character in it, and a running session."""
+
+    def __init__(self, client: AppClient) -> None:
+        self.client = client
+
+    async def set(self) -> "Table":
+        c = self.client
+        self.ada, self.bob, self.vic = (
+            await c.sign_up("Ada"),
+            await c.sign_up("Bob"),
+            await c.sign_up("Vic"),
+        )
+        self.campaign = await create_campaign(c, self.ada, world={"weather": "rain"})
+        for email, role in [("bob@example.com", "COAUTHOR"), ("vic@example.com", "VIEWER")]:
+            await c.data(
+                "mutation($id: ID!, $e: String!, $r: CampaignRole!) { "
+                "addCampaignMember(campaignId: $id, email: $e, role: $r) { __typename } }",
+                {"id": self.campaign["id"], "e": email, "r": role},
+                token=self.ada,
+            )
+        self.mira = await create_character(c, self.ada, "Mira")
+        self.tam = await create_character(c, self.bob, "Tam")
+        for token, character in [(self.ada, self.mira), (self.bob, self.tam)]:
+            await c.data(
+                "mutation($id: ID!, $c: ID!) { addCampaignCharacter(campaignId: $id, "
+                "characterId: $c) { __typename } }",
+                {"id": self.campaign["id"], "c": character["id"]},
+                token=token,
+            )
+        started = await c.data(START, {"id": self.campaign["id"]}, token=self.ada)
+        self.session = started["startSession"]
+        assert self.session["__typename"] == "Session", self.session
+        return self
+
+    async def submit(
+        self, token: str, actions: list[dict[str, Any]], key: str | None = None
+    ) -> dict[str, Any]:
+        data = await self.client.data(
+            SUBMIT,
+            {"session": self.session["id"], "input": {"actions": actions}, "key": key},
+            token=token,
+        )
+        result: dict[str, Any] = data["submitTurn"]
+        return result
+
+    async def events(self) -> dict[str, Any]:
+        data = await self.client.data(EVENTS, {"id": self.campaign["id"]}, token=self.ada)
+        result: dict[str, Any] = data["campaign"]
+        return result
+
+
+def act(character: dict, kind: str, intent: str, targets: list[dict] | None = None) -> dict:
+    return {
+        "characterId": character["id"],
+        "kind": kind,
+        "intent": intent,
+        "targetIds": [t["id"] for t in targets or []],
+    }
+
+
+async def test_a_turn_records_linked_catalog_events_and_moves_characters(
+    app_client: AppClient,
+) -> None:
+    # given
+    table = await Table(app_client).set()
+
+    # when
+    turn = await table.submit(
+        table.bob,
+        [
+            act(table.tam, "DIALOGUE", "Who drew this map?", [table.mira]),
+            act(table.tam, "MOVE", "the lighthouse"),
+        ],
+    )
+
+    # then
+    assert turn["__typename"] == "Turn", turn
+    assert turn["number"] == 1
+    assert turn["submittedBy"] == {"displayName": "Bob"}
+    assert turn["actions"][0]["targets"] == [{"name": "Mira"}]
+    campaign = await table.events()
+    assert campaign["worldState"] == {
+        "weather": "rain",
+        "locations": {table.tam["id"]: "the lighthouse"},
+    }
+    assert campaign["worldVersion"] == 2
+    nodes = [e["node"] for e in campaign["events"]["edges"]]
+    turn_events = [n for n in nodes if n["correlationId"] == turn["correlationId"]]
+    assert [n["eventType"] for n in turn_events] == [
+        "interactions.interaction.initiated",
+        "interactions.dialogue.exchanged",
+        "interactions.action.performed",
+        "campaigns.world.state-changed",
+        "interactions.interaction.resolved",
+    ]
+    initiated = turn_events[0]
+    assert initiated["aggregateType"] == "INTERACTION"
+    assert initiated["aggregateId"] == turn["id"]
+    assert initiated["causationId"] == turn["correlationId"]
+    assert all(n["causationId"] == initiated["eventId"] for n in turn_events[1:])
+    dialogue = turn_events[1]["payload"]
+    assert (dialogue["speakerId"], dialogue["listenerId"]) == (table.tam["id"], table.mira["id"])
+    assert turn_events[2]["payload"]["actionType"] == "movement"
+    assert turn_events[3]["payload"]["sessionId"] == table.session["id"]
+    assert nodes[-len(turn_events) - 1]["eventType"] == "campaigns.session.started"
+
+
+async def test_who_may_act_for_which_character(app_client: AppClient, engine: AsyncEngine) -> None:
+    table = await Table(app_client).set()
+    stranger_character = await create_character(app_client, table.bob, "Outsider")
+    before = await count_rows(engine)
+
+    not_yours = await table.submit(table.bob, [act(table.mira, "WAIT", "waits")])
+    viewer = await table.submit(table.vic, [act(table.tam, "WAIT", "waits")])
+    outside = await table.submit(table.bob, [act(stranger_character, "WAIT", "waits")])
+    bad_target = await table.submit(
+        table.bob, [act(table.tam, "ATTACK", "swings", [stranger_character])]
+    )
+    empty = await table.submit(table.bob, [])
+    blank = await table.submit(table.bob, [act(table.tam, "WAIT", "   ")])
+
+    assert not_yours["code"] == "FORBIDDEN"
+    assert viewer["code"] == "FORBIDDEN"
+    assert (outside["code"], outside["field"]) == ("INVALID_INPUT", "actions.0.characterId")
+    assert (bad_target["code"], bad_target["field"]) == ("INVALID_INPUT", "actions.0.targetIds")
+    assert (empty["code"], empty["field"]) == ("INVALID_INPUT", "actions")
+    assert (blank["code"], blank["field"]) == ("INVALID_INPUT", "actions.0.intent")
+    assert await count_rows(engine) == before
+    by_gamemaster = await table.submit(table.ada, [act(table.tam, "WAIT", "Tam hesitates")])
+    assert by_gamemaster["__typename"] == "Turn"
+
+
+async def test_a_retried_submit_returns_the_first_turn_and_writes_nothing(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    table = await Table(app_client).set()
+    actions = [act(table.tam, "MOVE", "the docks")]
+
+    first = await table.submit(table.bob, actions, key="turn-1")
+    before = await count_rows(engine)
+    retry = await table.submit(table.bob, actions, key="turn-1")
+    different = await table.submit(table.bob, [act(table.tam, "MOVE", "home")], key="turn-1")
+    someone_else = await table.submit(table.ada, actions, key="turn-1")
+
+    assert retry == first
+    assert await count_rows(engine) == before
+    assert (different["code"], different["field"]) == ("IDEMPOTENCY_CONFLICT", "idempotencyKey")
+    assert someone_else["code"] == "IDEMPOTENCY_CONFLICT"
+    assert await count_rows(engine) == before
+
+
+async def test_concurrent_turns_resolve_one_at_a_time(app_client: AppClient) -> None:
+    table = await Table(app_client).set()
+
+    turns = await asyncio.gather(
+        *(
+            table.submit(table.bob, [act(table.tam, "MOVE", f"place {i}")], key=f"k{i}")
+            for i in range(6)
+        )
+    )
+
+    assert sorted(t["number"] for t in turns) == [1, 2, 3, 4, 5, 6]
+    campaign = await table.events()
+    assert campaign["worldVersion"] == 7
+    turn_ids = {t["correlationId"] for t in turns}
+    in_stream = [
+        e["node"]["correlationId"]
+        for e in campaign["events"]["edges"]
+        if e["node"]["correlationId"] in turn_ids
+    ]
+    runs = [c for i, c in enumerate(in_stream) if i == 0 or in_stream[i - 1] != c]
+    assert len(runs) == len(turn_ids) == 6, "a turn's events are never interleaved"
+    assert len(in_stream) == 6 * 4
+    assert campaign["sessions"][0]["turnCount"] == 6
+    numbers = [e["node"]["number"] for e in campaign["sessions"][0]["turns"]["edges"]]
+    assert numbers == [1, 2, 3, 4, 5, 6]
+
+
+async def test_sessions_start_one_at_a_time_and_end(app_client: AppClient) -> None:
+    table = await Table(app_client).set()
+
+    again = await app_client.data(START, {"id": table.campaign["id"]}, token=table.ada)
+    by_coauthor = await app_client.data(END, {"session": table.session["id"]}, token=table.bob)
+    ended = await app_client.data(END, {"session": table.session["id"]}, token=table.ada)
+    late = await table.submit(table.bob, [act(table.tam, "WAIT", "waits")])
+    next_one = await app_client.data(START, {"id": table.campaign["id"]}, token=table.ada)
+    outsider = await app_client.sign_up("Eve")
+    hidden = await app_client.data(END, {"session": table.session["id"]}, token=outsider)
+
+    assert again["startSession"]["code"] == "ALREADY_EXISTS"
+    assert by_coauthor["endSession"]["code"] == "FORBIDDEN"
+    assert ended["endSession"] == {"__typename": "Session", "status": "ENDED"}
+    assert late["code"] == "SESSION_NOT_ACTIVE"
+    assert next_one["startSession"]["number"] == 2
+    assert hidden["endSession"]["code"] == "NOT_FOUND"
+    assert (
+        await app_client.data(
+            "query($id: ID!) { session(id: $id) { number } }",
+            {"id": table.session["id"]},
+            token=outsider,
+        )
+    ) == {"session": None}
