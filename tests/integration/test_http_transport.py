@@ -174,7 +174,7 @@ async def test_health_ready_and_metrics(app_client: AppClient) -> None:
     assert (await app_client.http.get("/health")).json() == {"status": "ok"}
     ready = await app_client.http.get("/ready")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
     metrics = await app_client.http.get("/metrics")
     assert metrics.status_code == 200
     assert 'novel_engine_graphql_requests_total{method="POST",status="200"}' in metrics.text

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character
-    from novel_engine.domain.events import DomainEvent
+    from novel_engine.domain.events import DomainEvent, StoredEvent
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -102,3 +102,21 @@ class UnitOfWork(Protocol):
     async def commit(self) -> list[DomainEvent]:
         """Persist every changed aggregate and append its events; return those events."""
         ...
+
+
+class EventStoreReader(Protocol):
+    """Reading a stream back: the source of truth live subscribers heal gaps from."""
+
+    async def read(self, stream_id: uuid.UUID, after: int, limit: int) -> list[StoredEvent]:
+        """Events with positions after `after`, oldest first, at most `limit`."""
+        ...
+
+    async def head(self, stream_id: uuid.UUID) -> int:
+        """The last position committed to the stream (0 when it is empty)."""
+        ...
+
+
+class EventPublisher(Protocol):
+    """Hands committed events to live subscribers; called after the commit."""
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None: ...

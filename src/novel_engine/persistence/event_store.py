@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from novel_engine.domain.events import (
     AggregateType,
@@ -119,3 +119,27 @@ def to_stored_event(row: Row[Any]) -> StoredEvent:
         metadata=row.metadata,
     )
     return StoredEvent(event, row.position)
+
+
+class SqlEventReader:
+    """The event store as live subscriptions read it (replay and gap healing)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def read(self, stream_id: uuid.UUID, after: int, limit: int) -> list[StoredEvent]:
+        pages = await self.read_pages([(stream_id, after, limit)])
+        return pages[(stream_id, after, limit)]
+
+    async def read_pages(
+        self, keys: Sequence[tuple[uuid.UUID, int, int]]
+    ) -> dict[tuple[uuid.UUID, int, int], list[StoredEvent]]:
+        async with self._engine.connect() as conn:
+            return await read_pages(conn, keys)
+
+    async def head(self, stream_id: uuid.UUID) -> int:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(event_streams.c.position).where(event_streams.c.stream_id == stream_id)
+            )
+            return int(found.scalar_one_or_none() or 0)

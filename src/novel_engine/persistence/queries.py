@@ -230,8 +230,7 @@ class ReadQueries:
         return _group(found, "campaign_id", lambda r: Session(**rows.session_fields(r)))
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
-        async with self._engine.connect() as conn:
-            return await event_store.read_pages(conn, keys)
+        return await event_store.SqlEventReader(self._engine).read_pages(keys)
 
     async def list_characters(
         self, viewer: uuid.UUID | None, after: ListKey | None, limit: int

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from novel_engine.domain.events import DomainEvent, StoredEvent
+from novel_engine.domain.ports import EventPublisher
 from novel_engine.persistence import event_store
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.repositories import (
@@ -18,6 +20,8 @@ from novel_engine.persistence.repositories import (
     Tracker,
 )
 
+log = logging.getLogger(__name__)
+
 
 class SqlUnitOfWork:
     characters: SqlCharacterRepository
@@ -26,8 +30,9 @@ class SqlUnitOfWork:
     sessions: SqlSessionRepository
     users: SqlUserRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, publisher: EventPublisher | None = None) -> None:
         self._engine = engine
+        self._publisher = publisher
         self._conn: AsyncConnection | None = None
         self.committed: list[StoredEvent] = []
 
@@ -71,4 +76,10 @@ class SqlUnitOfWork:
         for aggregate, _ in self._tracker.seen:
             aggregate.events.clear()
         self.committed.extend(stored)
+        if self._publisher is not None and stored:
+            try:
+                await self._publisher.publish(stored)
+            except Exception:
+                # Committed is committed: live subscribers heal the gap from the store.
+                log.warning("publishing %d events failed", len(stored), exc_info=True)
         return pending

@@ -11,6 +11,7 @@ from novel_engine.domain.actor import Actor
 from novel_engine.domain.ports import PasswordHasher, UnitOfWork
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.resolvers.dataloaders import Loaders
+from novel_engine.subscriptions.live import LiveEvents
 
 
 class TokenIssuer(Protocol):
@@ -25,6 +26,7 @@ class Services:
     queries: ReadQueries
     hasher: PasswordHasher
     tokens: TokenIssuer
+    live: LiveEvents
 
 
 @dataclass

@@ -12,7 +12,7 @@ from novel_engine.domain.errors import DomainError
 UNEXPECTED = "Unexpected error."
 
 
-def _public(error: GraphQLError) -> GraphQLError:
+def public_error(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return error  # syntax, validation and variable errors speak for themselves
@@ -39,7 +39,7 @@ class ErrorPolicy(SchemaExtension):
         yield
         result = self.execution_context.result
         if isinstance(result, ExecutionResult) and result.errors:
-            result.errors = [_public(e) for e in result.errors]
+            result.errors = [public_error(e) for e in result.errors]
 
 
 class RequireOperationName(SchemaExtension):

@@ -26,6 +26,7 @@ from novel_engine.schema.errors import (
 from novel_engine.schema.extensions import ErrorPolicy, RequireOperationName
 from novel_engine.schema.mutation import Mutation
 from novel_engine.schema.query import Query
+from novel_engine.schema.subscription import Subscription
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -37,6 +38,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             InvalidInputError,
             NotFoundError,

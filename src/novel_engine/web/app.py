@@ -9,18 +9,24 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from novel_engine.persistence.engine import create_engine
+from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.persistence.uow import SqlUnitOfWork
 from novel_engine.resolvers.context import Services
 from novel_engine.schema.schema import build_schema
+from novel_engine.subscriptions.hub import EventHub, InProcessHub
+from novel_engine.subscriptions.live import LiveEvents
+from novel_engine.subscriptions.redis_hub import RedisHub
 from novel_engine.web import graphiql
 from novel_engine.web.graphql_http import GraphQLHttp
 from novel_engine.web.metrics import Metrics
+from novel_engine.web.operations import OperationRunner
 from novel_engine.web.security import Argon2Hasher, JwtTokens
 from novel_engine.web.settings import Settings
+from novel_engine.web.websocket import WebSocketServer
 
 
 async def health(request: Request) -> JSONResponse:
@@ -35,6 +41,7 @@ async def ready(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # any failure means: not ready
         checks["database"] = f"unreachable: {type(exc).__name__}"
+    checks["broker"] = "ok" if await request.app.state.hub.ping() else "unreachable"
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
@@ -45,26 +52,39 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     tokens = JwtTokens(settings.secret_key)
     metrics = Metrics()
-    graphql = GraphQLHttp(build_schema(), tokens, metrics, settings.max_body_bytes)
+    schema = build_schema()
+    graphql = GraphQLHttp(schema, tokens, metrics, settings.max_body_bytes)
+    websockets = WebSocketServer(
+        OperationRunner(schema), tokens, init_timeout=settings.ws_init_timeout
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        hub: EventHub = RedisHub(settings.redis_url) if settings.redis_url else InProcessHub()
+        await hub.start()
+        live = LiveEvents(hub, SqlEventReader(engine))
         app.state.engine = engine
+        app.state.hub = hub
+        app.state.websockets = websockets
         app.state.services = Services(
-            unit_of_work=lambda: SqlUnitOfWork(engine),
+            unit_of_work=lambda: SqlUnitOfWork(engine, live),
             queries=ReadQueries(engine),
             hasher=Argon2Hasher(),
             tokens=tokens,
+            live=live,
         )
         try:
             yield
         finally:
+            await live.close()
+            await hub.close()
             await engine.dispose()
 
     return Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", websockets.handle),
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", metrics.endpoint),

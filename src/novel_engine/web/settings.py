@@ -27,6 +27,7 @@ class Settings:
     llm_provider: str = "offline"
     gemini_api_key: str | None = None
     max_body_bytes: int = 1024 * 1024
+    ws_init_timeout: float = 3.0
 
     @property
     def uses_sqlite(self) -> bool:

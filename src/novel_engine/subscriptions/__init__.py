@@ -1,0 +1,1 @@
+"""Live events: the hub between processes, per-stream feeds, resumable streams, presence."""

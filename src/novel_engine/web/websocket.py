@@ -1,0 +1,305 @@
+"""GraphQL over WebSocket: `graphql-transport-ws`, and the legacy `graphql-ws`.
+
+Authentication travels in the `connection_init` payload ({"Authorization": "Bearer
+<token>"}). Protocol misuse closes the socket with the protocol's codes; a subscriber
+that falls too far behind is disconnected (1013) and resumes with its last cursor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from novel_engine.resolvers.context import RequestContext, Services
+from novel_engine.subscriptions.feeds import SlowConsumer
+from novel_engine.web.operations import OperationRunner
+from novel_engine.web.security import InvalidToken, JwtTokens
+
+log = logging.getLogger(__name__)
+
+TRANSPORT_WS = "graphql-transport-ws"
+LEGACY_WS = "graphql-ws"
+SLOW_CONSUMER = (1013, "Too slow: reconnect and resume after your last cursor.")
+
+
+class WebSocketServer:
+    def __init__(
+        self,
+        runner: OperationRunner,
+        tokens: JwtTokens,
+        init_timeout: float = 3.0,
+        keepalive: float = 15.0,
+    ) -> None:
+        self.runner = runner
+        self.tokens = tokens
+        self.init_timeout = init_timeout
+        self.keepalive = keepalive
+        self.connections = 0
+
+    async def handle(self, websocket: WebSocket) -> None:
+        offered = websocket.scope.get("subprotocols") or []
+        if TRANSPORT_WS in offered:
+            connection: Connection = TransportConnection(websocket, self)
+        elif LEGACY_WS in offered:
+            connection = LegacyConnection(websocket, self)
+        else:
+            await websocket.accept()
+            await websocket.close(4406, "Subprotocol not acceptable")
+            return
+        await websocket.accept(subprotocol=connection.protocol)
+        self.connections += 1
+        try:
+            await connection.run()
+        finally:
+            self.connections -= 1
+
+    def authenticate(self, payload: Any) -> uuid.UUID | None:
+        """The user named by the init payload's bearer token; None when there is none."""
+        if payload is None:
+            return None
+        if not isinstance(payload, dict):
+            raise InvalidToken("connection_init payload must be an object")
+        header = payload.get("Authorization") or payload.get("authorization")
+        if header is None:
+            return None
+        scheme, _, token = str(header).partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("expected 'Bearer <token>'")
+        return self.tokens.user_id(token.strip())
+
+
+class Connection(ABC):
+    protocol = ""
+
+    def __init__(self, websocket: WebSocket, server: WebSocketServer) -> None:
+        self.websocket = websocket
+        self.server = server
+        self.user_id: uuid.UUID | None = None
+        self.init_received = False
+        self.acknowledged = False
+        self.closed = False
+        self.operations: dict[str, asyncio.Task[None]] = {}
+        self._send_lock = asyncio.Lock()
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.websocket.app.state.services
+        return services
+
+    async def run(self) -> None:
+        watchdog = asyncio.create_task(self._await_init())
+        try:
+            while not self.closed:
+                try:
+                    message = await self.websocket.receive()
+                except (WebSocketDisconnect, RuntimeError):
+                    break
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    await self.close(4400, "Send messages as text.")
+                    break
+                try:
+                    data = json.loads(text)
+                except json.JSONDecodeError:
+                    await self.close(4400, "Invalid JSON.")
+                    break
+                if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+                    await self.close(4400, "Invalid message.")
+                    break
+                await self.on_message(data)
+        finally:
+            watchdog.cancel()
+            for task in list(self.operations.values()):
+                task.cancel()
+            await asyncio.gather(*self.operations.values(), return_exceptions=True)
+            self.closed = True
+
+    async def _await_init(self) -> None:
+        await asyncio.sleep(self.server.init_timeout)
+        if not self.init_received:
+            await self.close(4408, "Connection initialisation timeout")
+
+    @abstractmethod
+    async def on_message(self, data: dict[str, Any]) -> None:
+        """Handle one client message of this protocol."""
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code, reason)
+
+    def slow_consumer(self) -> None:
+        asyncio.get_running_loop().create_task(self.close(*SLOW_CONSUMER))
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.send_text(json.dumps(message, separators=(",", ":"), default=str))
+
+    async def send_text(self, text: str) -> None:
+        if self.closed:
+            return
+        async with self._send_lock:
+            with contextlib.suppress(Exception):
+                await self.websocket.send_text(text)
+
+    def initialise(self, payload: Any) -> tuple[int, str] | None:
+        """Authenticate, once. On refusal, the close code and reason to answer with."""
+        if self.init_received:
+            return 4429, "Too many initialisation requests"
+        self.init_received = True
+        try:
+            self.user_id = self.server.authenticate(payload)
+        except InvalidToken:
+            return 4403, "Forbidden"
+        self.acknowledged = True
+        return None
+
+    async def start(
+        self,
+        id: Any,
+        payload: Any,
+        on_frame: Callable[[str, str, Any], Awaitable[None]],
+        on_done: Callable[[str], Awaitable[None]],
+    ) -> None:
+        if not self.acknowledged:
+            await self.close(4401, "Unauthorized")
+            return
+        if (
+            not isinstance(id, str)
+            or not id
+            or not isinstance(payload, dict)
+            or not isinstance(payload.get("query"), str)
+        ):
+            await self.close(4400, "Invalid subscribe message.")
+            return
+        if id in self.operations:
+            await self.close(4409, f"Subscriber for {id} already exists")
+            return
+        self.operations[id] = asyncio.create_task(self._operate(id, payload, on_frame, on_done))
+
+    async def _operate(
+        self,
+        id: str,
+        payload: dict[str, Any],
+        on_frame: Callable[[str, str, Any], Awaitable[None]],
+        on_done: Callable[[str], Awaitable[None]],
+    ) -> None:
+        context = RequestContext(self.services, self.user_id)
+        try:
+            async for kind, body in self.server.runner.run(payload, context, self.slow_consumer):
+                await on_frame(id, kind, body)
+                if kind == "error":
+                    return
+            await on_done(id)
+        except SlowConsumer:
+            await self.close(*SLOW_CONSUMER)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("operation %s failed", id)
+            await on_frame(id, "error", [{"message": "Unexpected error."}])
+        finally:
+            if self.operations.get(id) is asyncio.current_task():
+                del self.operations[id]
+
+    def stop(self, id: Any) -> bool:
+        task = self.operations.pop(id, None) if isinstance(id, str) else None
+        if task is None:
+            return False
+        task.cancel()
+        return True
+
+
+class TransportConnection(Connection):
+    """graphql-transport-ws (the `graphql-ws` library's protocol)."""
+
+    protocol = TRANSPORT_WS
+
+    async def on_message(self, data: dict[str, Any]) -> None:
+        kind = data["type"]
+        if kind == "connection_init":
+            refusal = self.initialise(data.get("payload"))
+            if refusal is not None:
+                await self.close(*refusal)
+            else:
+                await self.send({"type": "connection_ack"})
+        elif kind == "ping":
+            await self.send({"type": "pong"})
+        elif kind == "pong":
+            return
+        elif kind == "subscribe":
+            await self.start(data.get("id"), data.get("payload"), self._frame, self._complete)
+        elif kind == "complete":
+            self.stop(data.get("id"))
+        else:
+            await self.close(4400, f"Unknown message type: {kind}"[:120])
+
+    async def _frame(self, id: str, kind: str, body: Any) -> None:
+        if kind == "next":
+            # The payload is already JSON, shared by every subscriber of its group.
+            await self.send_text(f'{{"id":{json.dumps(id)},"type":"next","payload":{body}}}')
+        else:
+            await self.send({"id": id, "type": "error", "payload": body})
+
+    async def _complete(self, id: str) -> None:
+        await self.send({"id": id, "type": "complete"})
+
+
+class LegacyConnection(Connection):
+    """The legacy `graphql-ws` protocol (subscriptions-transport-ws)."""
+
+    protocol = LEGACY_WS
+
+    async def run(self) -> None:
+        keepalive = asyncio.create_task(self._keep_alive())
+        try:
+            await super().run()
+        finally:
+            keepalive.cancel()
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.server.keepalive)
+            if self.acknowledged:
+                await self.send({"type": "ka"})
+
+    async def on_message(self, data: dict[str, Any]) -> None:
+        kind = data["type"]
+        if kind == "connection_init":
+            refusal = self.initialise(data.get("payload"))
+            if refusal is None:
+                await self.send({"type": "connection_ack"})
+                await self.send({"type": "ka"})
+                return
+            if refusal[0] == 4403:
+                await self.send({"type": "connection_error", "payload": {"message": refusal[1]}})
+            await self.close(*refusal)
+        elif kind == "start":
+            await self.start(data.get("id"), data.get("payload"), self._frame, self._complete)
+        elif kind == "stop":
+            if self.stop(data.get("id")):
+                await self._complete(data["id"])
+        elif kind == "connection_terminate":
+            await self.close(1000, "Terminated")
+        else:
+            await self.close(4400, f"Unknown message type: {kind}"[:120])
+
+    async def _frame(self, id: str, kind: str, body: Any) -> None:
+        if kind == "next":
+            await self.send_text(f'{{"id":{json.dumps(id)},"type":"data","payload":{body}}}')
+        else:
+            await self.send({"id": id, "type": "error", "payload": body})
+
+    async def _complete(self, id: str) -> None:
+        await self.send({"id": id, "type": "complete"})

@@ -1,0 +1,130 @@
+"""campaignEvents over graphql-transport-ws against a real server on a port."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from novel_engine.resolvers.pagination import position_cursor
+from tests.integration.helpers import create_campaign
+from tests.live_server import LiveServer, live_server, settings_for
+
+EVENTS = """
+subscription($id: ID!, $after: String) {
+  campaignEvents(campaignId: $id, after: $after) { eventType cursor payload }
+}
+"""
+
+FIRST = position_cursor(1)  # just after the campaign was created
+
+UPDATE_WORLD = """
+mutation($id: ID!, $patch: JSON!, $expected: Int!) {
+  updateWorldState(campaignId: $id, patch: $patch, expectedVersion: $expected) {
+    __typename ... on VersionConflict { currentVersion }
+  }
+}
+"""
+
+
+@pytest.fixture
+async def server(database_url: str) -> AsyncIterator[LiveServer]:
+    async with live_server(settings_for(database_url, ws_init_timeout=0.5)) as running:
+        yield running
+
+
+async def bump(server: LiveServer, token: str, campaign_id: str, version: int) -> None:
+    data = await server.client.data(
+        UPDATE_WORLD,
+        {"id": campaign_id, "patch": {"n": version}, "expected": version},
+        token=token,
+    )
+    assert data["updateWorldState"]["__typename"] == "Campaign", data
+
+
+async def test_a_member_sees_changes_live(server: LiveServer) -> None:
+    # given
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    async with server.ws(ada) as ws:
+        await ws.subscribe("1", EVENTS, {"id": campaign["id"]})
+        await asyncio.sleep(0.2)
+
+        # when
+        await bump(server, ada, campaign["id"], 1)
+
+        # then
+        [payload] = await ws.next_payloads("1", 1)
+        event = payload["data"]["campaignEvents"]
+        assert event["eventType"] == "campaigns.world.state-changed"
+        assert event["payload"]["changes"] == {"n": 1}
+
+
+async def test_after_replays_then_continues_live(server: LiveServer) -> None:
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    for version in range(1, 4):
+        await bump(server, ada, campaign["id"], version)
+    async with server.ws(ada) as ws:
+        await ws.subscribe("all", EVENTS, {"id": campaign["id"], "after": FIRST})
+        history = await ws.next_payloads("all", 3)
+    cursors = [p["data"]["campaignEvents"]["cursor"] for p in history]
+
+    async with server.ws(ada) as ws:
+        await ws.subscribe("resume", EVENTS, {"id": campaign["id"], "after": cursors[0]})
+        replayed = await ws.next_payloads("resume", 2)
+        await bump(server, ada, campaign["id"], 4)
+        [live] = await ws.next_payloads("resume", 1)
+
+    assert [p["data"]["campaignEvents"]["cursor"] for p in replayed] == cursors[1:]
+    assert live["data"]["campaignEvents"]["payload"]["changes"] == {"n": 4}
+
+
+async def test_non_members_and_bad_cursors_are_refused(server: LiveServer) -> None:
+    ada = await server.client.sign_up("Ada")
+    eve = await server.client.sign_up("Eve")
+    campaign = await create_campaign(server.client, ada)
+    for token, variables, code in [
+        (eve, {"id": campaign["id"]}, "NOT_FOUND"),
+        (None, {"id": campaign["id"]}, "NOT_FOUND"),
+        (ada, {"id": "nonsense"}, "NOT_FOUND"),
+        (ada, {"id": campaign["id"], "after": "bogus"}, "INVALID_INPUT"),
+    ]:
+        async with server.ws(token) as ws:
+            await ws.subscribe("1", EVENTS, variables)
+            message = await ws.receive()
+            assert message["type"] == "error", message
+            assert message["payload"][0]["extensions"]["code"] == code
+
+
+async def test_same_document_is_executed_once_per_event(server: LiveServer) -> None:
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    sockets = [server.ws(ada) for _ in range(5)]
+    clients = [await s.__aenter__() for s in sockets]
+    try:
+        for i, ws in enumerate(clients):
+            # different cursors, same group: `after` only decides where replay starts
+            await ws.subscribe(
+                f"s{i}", EVENTS, {"id": campaign["id"], "after": FIRST if i else None}
+            )
+        other = clients[0]
+        await other.subscribe(
+            "other",
+            "subscription($id: ID!) { campaignEvents(campaignId: $id) { eventId } }",
+            {"id": campaign["id"]},
+        )
+        await asyncio.sleep(0.3)
+        feed = server.app.state.services.live.feeds._feeds[uuid.UUID(campaign["id"])]
+        before = feed.renders
+
+        await bump(server, ada, campaign["id"], 1)
+
+        received = [await ws.next_payloads(f"s{i}", 1) for i, ws in enumerate(clients[1:], 1)]
+        assert len({str(r) for r in received}) == 1
+        assert feed.renders - before == 2  # one per group: EVENTS, and the other document
+    finally:
+        for s in sockets:
+            await s.__aexit__(None, None, None)
