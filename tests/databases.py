@@ -72,6 +72,15 @@ async def truncate_all(engine: AsyncEngine) -> None:
         await conn.execute(text(f"TRUNCATE {names} CASCADE"))
 
 
+async def empty(url: str) -> None:
+    """Empty every table of a PostgreSQL test database (in one event loop)."""
+    engine = create_engine(url)
+    try:
+        await truncate_all(engine)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
@@ -83,7 +92,5 @@ def database_url(
         yield sqlite_url(path)
         return
     url: str = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    asyncio.run(truncate_all(engine))
-    asyncio.run(engine.dispose())
+    asyncio.run(empty(url))
     yield url

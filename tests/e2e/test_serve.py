@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from novel_engine.persistence.engine import create_engine
-from tests.databases import truncate_all
+from tests.databases import empty
 from tests.e2e.server import EXECUTABLE, clean_env, running_server
 
 pytestmark = pytest.mark.e2e
@@ -109,9 +108,7 @@ def test_data_and_tokens_survive_a_restart(tmp_path: Path) -> None:
 
 def test_serve_on_postgresql_with_two_workers(tmp_path: Path, postgres_url: str) -> None:
 
-    engine = create_engine(postgres_url)
-    asyncio.run(truncate_all(engine))
-    asyncio.run(engine.dispose())
+    asyncio.run(empty(postgres_url))
     env = clean_env(
         NOVEL_ENGINE_DATABASE_URL=postgres_url,
         NOVEL_ENGINE_SECRET_KEY="e2e-secret-key-that-is-long-enough-for-hs256",

@@ -23,9 +23,12 @@ from novel_engine.subscriptions.hub import EventHub
 
 
 class LiveEvents:
-    def __init__(self, hub: EventHub, reader: EventStoreReader) -> None:
+    def __init__(
+        self, hub: EventHub, reader: EventStoreReader, queue_limit: int = QUEUE_LIMIT
+    ) -> None:
         self.hub = hub
         self.reader = reader
+        self.queue_limit = queue_limit
         self.feeds = Feeds(reader, hub)
         self._raw_keys = itertools.count()
 
@@ -47,7 +50,6 @@ class LiveEvents:
         key: Hashable,
         render: Render,
         *,
-        limit: int = QUEUE_LIMIT,
         joined: Any = None,
     ) -> AsyncIterator[tuple[int, Any]]:
         """Everything after `after`, rendered, in order: first replayed from the store,
@@ -56,7 +58,7 @@ class LiveEvents:
         `joined(subscriber)` is called once the subscriber is registered, e.g. to be
         told when it overflows.
         """
-        feed, subscriber = await self.feeds.join(stream_id, key, render, limit)
+        feed, subscriber = await self.feeds.join(stream_id, key, render, self.queue_limit)
         if joined is not None:
             joined(subscriber)
         try:

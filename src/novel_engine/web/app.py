@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         engine = create_engine(settings.database_url)
         hub: EventHub = RedisHub(settings.redis_url) if settings.redis_url else InProcessHub()
         await hub.start()
-        live = LiveEvents(hub, SqlEventReader(engine))
+        live = LiveEvents(hub, SqlEventReader(engine), settings.subscriber_queue_limit)
         app.state.engine = engine
         app.state.hub = hub
         app.state.websockets = websockets

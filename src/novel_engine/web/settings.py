@@ -28,6 +28,7 @@ class Settings:
     gemini_api_key: str | None = None
     max_body_bytes: int = 1024 * 1024
     ws_init_timeout: float = 3.0
+    subscriber_queue_limit: int = 1_000
 
     @property
     def uses_sqlite(self) -> bool:
