@@ -30,8 +30,9 @@ mutation($id: ID!, $patch: JSON!, $expected: Int!) {
 
 
 @pytest.fixture
-async def server(database_url: str) -> AsyncIterator[LiveServer]:
-    async with live_server(settings_for(database_url, ws_init_timeout=0.5)) as running:
+async def server(database_url: str, hub_url: str | None) -> AsyncIterator[LiveServer]:
+    settings = settings_for(database_url, ws_init_timeout=0.5, redis_url=hub_url)
+    async with live_server(settings) as running:
         yield running
 
 
