@@ -12,6 +12,7 @@ from novel_engine.domain.ports import PasswordHasher, UnitOfWork
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.resolvers.dataloaders import Loaders
 from novel_engine.subscriptions.live import LiveEvents
+from novel_engine.subscriptions.presence import Presence
 
 
 class TokenIssuer(Protocol):
@@ -27,6 +28,7 @@ class Services:
     hasher: PasswordHasher
     tokens: TokenIssuer
     live: LiveEvents
+    presence: Presence
 
 
 @dataclass

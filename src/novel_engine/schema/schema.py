@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -10,7 +11,9 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
+from novel_engine.domain.errors import DomainError
 from novel_engine.schema.errors import (
     AlreadyExistsError,
     AuthenticationRequiredError,
@@ -34,8 +37,17 @@ MAX_TOKENS = 5_000
 CACHE_SIZE = 512
 
 
+class NovelSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what went wrong unexpectedly; an expected DomainError is the client's news."""
+        unexpected = [e for e in errors if not isinstance(e.original_error, DomainError)]
+        super().process_errors(unexpected, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return NovelSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import AsyncGenerator, Hashable, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from novel_engine.domain.events import StoredEvent
@@ -51,7 +52,7 @@ class LiveEvents:
         render: Render,
         *,
         joined: Any = None,
-    ) -> AsyncIterator[tuple[int, Any]]:
+    ) -> AsyncGenerator[tuple[int, Any], None]:
         """Everything after `after`, rendered, in order: first replayed from the store,
         then live from this stream's feed (shared with the group `key`).
 
@@ -64,29 +65,35 @@ class LiveEvents:
         try:
             last = after
             while True:
-                async for position, payload in self._replay(stream_id, last, render):
-                    last = position
-                    if payload is not None:
+                replayed = self._replay(stream_id, last, render)
+                async with aclosing(replayed):
+                    async for position, payload in replayed:
+                        last = position
+                        if payload is not None:
+                            yield position, payload
+                live = _live(subscriber, last)
+                async with aclosing(live):
+                    async for position, payload in live:
+                        last = position
                         yield position, payload
-                async for position, payload in _live(subscriber, last):
-                    last = position
-                    yield position, payload
         finally:
             await self.feeds.leave(feed, subscriber)
 
-    async def events(self, stream_id: uuid.UUID, after: int) -> AsyncIterator[StoredEvent]:
+    async def events(self, stream_id: uuid.UUID, after: int) -> AsyncGenerator[StoredEvent, None]:
         """The same guarantee, as plain events for one subscriber (nothing shared)."""
 
         async def itself(stored: StoredEvent) -> StoredEvent:
             return stored
 
         key = ("raw", next(self._raw_keys))
-        async for _, stored in self.follow(stream_id, after, key, itself):
-            yield stored
+        followed = self.follow(stream_id, after, key, itself)
+        async with aclosing(followed):
+            async for _, stored in followed:
+                yield stored
 
     async def _replay(
         self, stream_id: uuid.UUID, after: int, render: Render
-    ) -> AsyncIterator[tuple[int, Any]]:
+    ) -> AsyncGenerator[tuple[int, Any], None]:
         while True:
             batch = await self.reader.read(stream_id, after, READ_BATCH)
             for stored in batch:
@@ -96,7 +103,7 @@ class LiveEvents:
                 return
 
 
-async def _live(subscriber: LiveSubscriber, last: int) -> AsyncIterator[tuple[int, Any]]:
+async def _live(subscriber: LiveSubscriber, last: int) -> AsyncGenerator[tuple[int, Any], None]:
     """Live items after `last`; stops (so the caller replays) if a position is skipped."""
     while True:
         position, payload = await subscriber.get()

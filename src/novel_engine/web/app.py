@@ -19,6 +19,12 @@ from novel_engine.resolvers.context import Services
 from novel_engine.schema.schema import build_schema
 from novel_engine.subscriptions.hub import EventHub, InProcessHub
 from novel_engine.subscriptions.live import LiveEvents
+from novel_engine.subscriptions.presence import (
+    MemoryPresenceStore,
+    Presence,
+    PresenceStore,
+    RedisPresenceStore,
+)
 from novel_engine.subscriptions.redis_hub import RedisHub
 from novel_engine.web import graphiql
 from novel_engine.web.graphql_http import GraphQLHttp
@@ -64,6 +70,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         hub: EventHub = RedisHub(settings.redis_url) if settings.redis_url else InProcessHub()
         await hub.start()
         live = LiveEvents(hub, SqlEventReader(engine), settings.subscriber_queue_limit)
+        store: PresenceStore = (
+            RedisPresenceStore(settings.redis_url, settings.presence_ttl)
+            if settings.redis_url
+            else MemoryPresenceStore()
+        )
+        presence = Presence(hub, store, settings.presence_ttl)
+        await presence.start()
         app.state.engine = engine
         app.state.hub = hub
         app.state.websockets = websockets
@@ -73,10 +86,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hasher=Argon2Hasher(),
             tokens=tokens,
             live=live,
+            presence=presence,
         )
         try:
             yield
         finally:
+            await presence.close()
             await live.close()
             await hub.close()
             await engine.dispose()

@@ -9,11 +9,12 @@ through Strawberry's own streaming pipeline, one execution per subscriber.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from typing import Any
 
+from graphql import ExecutionResult as CoreExecutionResult
 from graphql import (
-    ExecutionResult,
     Executor,
     FieldNode,
     GraphQLError,
@@ -22,7 +23,7 @@ from graphql import (
     get_argument_values,
 )
 from strawberry import Schema
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from novel_engine.domain.errors import DomainError
 from novel_engine.domain.events import StoredEvent
@@ -41,7 +42,7 @@ FANNED_OUT = "campaignEvents"
 MEMBER_VISIBILITY = "member"
 
 
-def result_json(result: ExecutionResult) -> str:
+def result_json(result: CoreExecutionResult | ExecutionResult) -> str:
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [public_error(e).formatted for e in result.errors]
@@ -68,7 +69,7 @@ class OperationRunner:
         payload: dict[str, Any],
         context: RequestContext,
         on_overflow: Callable[[], None],
-    ) -> AsyncIterator[Frame]:
+    ) -> AsyncGenerator[Frame, None]:
         query = payload["query"]
         variables = payload.get("variables") or {}
         operation_name = payload.get("operationName")
@@ -88,9 +89,12 @@ class OperationRunner:
                 query, prepared, field, variables, operation_name, context, on_overflow
             )
         else:
-            frames = self._one_by_one(query, variables, operation_name, context)
-        async for frame in frames:
-            yield frame
+            frames = self._one_by_one(
+                query, variables, operation_name, context, subscription=field is not None
+            )
+        async with aclosing(frames):
+            async for frame in frames:
+                yield frame
 
     async def _one_by_one(
         self,
@@ -98,13 +102,22 @@ class OperationRunner:
         variables: dict[str, Any],
         operation_name: str | None,
         context: RequestContext,
-    ) -> AsyncIterator[Frame]:
+        *,
+        subscription: bool,
+    ) -> AsyncGenerator[Frame, None]:
         results = await self._schema.stream(query, variables, context, None, operation_name)
-        async for result in results:
-            if isinstance(result, PreExecutionError):
-                yield _errors(list(result.errors or []))
-                return
-            yield "next", result_json(result)  # type: ignore[arg-type]
+        first = True
+        async with aclosing(results):
+            async for result in results:
+                if not isinstance(result, ExecutionResult):
+                    yield _errors([GraphQLError("@defer and @stream are not served here.")])
+                    return
+                failed_to_start = subscription and first and result.data is None
+                if isinstance(result, PreExecutionError) or failed_to_start:
+                    yield _errors(list(result.errors or []))
+                    return
+                first = False
+                yield "next", result_json(result)
 
     async def _fan_out(
         self,
@@ -115,7 +128,7 @@ class OperationRunner:
         operation_name: str | None,
         context: RequestContext,
         on_overflow: Callable[[], None],
-    ) -> AsyncIterator[Frame]:
+    ) -> AsyncGenerator[Frame, None]:
         schema = self._schema._schema
         executor = Executor.build(
             schema,
@@ -145,7 +158,7 @@ class OperationRunner:
             per_event = executor.build_per_event_executor(DomainEvent.from_model(stored))
             per_event.context_value = RequestContext(services, user_id=None)
             result = execute_subscription_event(per_event)
-            if not isinstance(result, ExecutionResult):
+            if not isinstance(result, CoreExecutionResult):
                 result = await result
             return result_json(result)
 
@@ -158,8 +171,11 @@ class OperationRunner:
             _without(variables, field, "after"),
             MEMBER_VISIBILITY,
         )
-        async for _, payload in services.live.follow(stream_id, after, key, render, joined=joined):
-            yield "next", payload
+        assert context.user_id is not None  # only members get this far
+        events = services.live.follow(stream_id, after, key, render, joined=joined)
+        async with services.presence.present(stream_id, context.user_id), aclosing(events):
+            async for _, payload in events:
+                yield "next", payload
 
 
 def _without(variables: dict[str, Any], field: FieldNode, argument: str) -> str:

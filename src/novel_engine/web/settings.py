@@ -29,6 +29,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     ws_init_timeout: float = 3.0
     subscriber_queue_limit: int = 1_000
+    presence_ttl: float = 30.0
 
     @property
     def uses_sqlite(self) -> bool:

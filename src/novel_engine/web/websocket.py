@@ -14,6 +14,7 @@ import logging
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -197,10 +198,12 @@ class Connection(ABC):
     ) -> None:
         context = RequestContext(self.services, self.user_id)
         try:
-            async for kind, body in self.server.runner.run(payload, context, self.slow_consumer):
-                await on_frame(id, kind, body)
-                if kind == "error":
-                    return
+            frames = self.server.runner.run(payload, context, self.slow_consumer)
+            async with aclosing(frames):
+                async for kind, body in frames:
+                    await on_frame(id, kind, body)
+                    if kind == "error":
+                        return
             await on_done(id)
         except SlowConsumer:
             await self.close(*SLOW_CONSUMER)
