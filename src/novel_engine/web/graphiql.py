@@ -26,7 +26,22 @@ _PAGE = """<!doctype html>
   <script src="{assets}/react-dom.production.min.js"></script>
   <script src="{assets}/graphiql.min.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
+    // Subscriptions go over graphql-transport-ws; the token typed into Headers travels
+    // in connection_init, read when the socket opens.
+    const wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+      location.pathname;
+    const fetcher = GraphiQL.createFetcher({{
+      url: location.pathname,
+      subscriptionUrl: wsUrl,
+      wsConnectionParams: () => {{
+        try {{
+          const headers = JSON.parse(localStorage.getItem("graphiql:headers") || "{{}}");
+          return headers.Authorization ? {{ Authorization: headers.Authorization }} : {{}};
+        }} catch (e) {{
+          return {{}};
+        }}
+      }},
+    }});
     const defaultQuery = `# Welcome to Novel Engine.
 # Sign up, then put the token in Headers as {{"Authorization": "Bearer <token>"}}.
 mutation {{
