@@ -126,6 +126,9 @@ async def test_same_document_is_executed_once_per_event(server: LiveServer) -> N
         received = [await ws.next_payloads(f"s{i}", 1) for i, ws in enumerate(clients[1:], 1)]
         assert len({str(r) for r in received}) == 1
         assert feed.renders - before == 2  # one per group: EVENTS, and the other document
+        metrics = (await server.client.http.get("/metrics")).text
+        assert "novel_engine_websocket_connections 5.0" in metrics
+        assert "novel_engine_live_subscribers 6.0" in metrics
     finally:
         for s in sockets:
             await s.__aexit__(None, None, None)

@@ -221,6 +221,13 @@ class Feeds:
         finally:
             del self._starting[stream_id]
 
+    @property
+    def subscribers(self) -> int:
+        return sum(feed.subscribers for feed in self._feeds.values())
+
+    def __len__(self) -> int:
+        return len(self._feeds)
+
     async def close(self) -> None:
         for feed in list(self._feeds.values()):
             await feed.stop()

@@ -63,6 +63,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     websockets = WebSocketServer(
         OperationRunner(schema), tokens, init_timeout=settings.ws_init_timeout
     )
+    live_events: list[LiveEvents] = []  # set by the lifespan
+    metrics.gauge(
+        "novel_engine_websocket_connections",
+        "Open GraphQL WebSocket connections.",
+        lambda: websockets.connections,
+    )
+    metrics.gauge(
+        "novel_engine_live_feeds",
+        "Streams this process follows for live subscribers.",
+        lambda: sum(len(live.feeds) for live in live_events),
+    )
+    metrics.gauge(
+        "novel_engine_live_subscribers",
+        "Live subscribers fanned out by this process's feeds.",
+        lambda: sum(live.feeds.subscribers for live in live_events),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -70,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         hub: EventHub = RedisHub(settings.redis_url) if settings.redis_url else InProcessHub()
         await hub.start()
         live = LiveEvents(hub, SqlEventReader(engine), settings.subscriber_queue_limit)
+        live_events[:] = [live]
         store: PresenceStore = (
             RedisPresenceStore(settings.redis_url, settings.presence_ttl)
             if settings.redis_url

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +26,10 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+
+    def gauge(self, name: str, description: str, read: Callable[[], float]) -> None:
+        """A figure read when /metrics is scraped."""
+        Gauge(name, description, registry=self.registry).set_function(read)
 
     def observe_graphql(self, method: str, status: int, seconds: float) -> None:
         self._requests.labels(method, str(status)).inc()
