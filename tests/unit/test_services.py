@@ -3,7 +3,13 @@ import uuid
 import pytest
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.character import CharacterChanges, CharacterKind, Personality, Visibility
+from novel_engine.domain.character import (
+    Character,
+    CharacterChanges,
+    CharacterKind,
+    Personality,
+    Visibility,
+)
 from novel_engine.domain.errors import EmailTaken, InvalidCredentials, NotFound, VersionConflict
 from novel_engine.domain.events import EventType
 from novel_engine.domain.services import characters, identity, stories
@@ -21,6 +27,21 @@ async def sign_up(uow: FakeUnitOfWork, email: str = "ada@example.com") -> uuid.U
         display_name="Ada",
     )
     return user.id
+
+
+async def a_character(
+    uow: FakeUnitOfWork, actor: Actor, name: str, visibility: Visibility = Visibility.PRIVATE
+) -> Character:
+    return await characters.create_character(
+        uow,
+        actor,
+        name=name,
+        kind=CharacterKind.NPC,
+        personality=Personality(),
+        background="",
+        visibility=visibility,
+        skills=[],
+    )
 
 
 async def test_emails_are_unique_ignoring_case_and_spaces() -> None:
@@ -45,16 +66,7 @@ async def test_wrong_password_and_unknown_email_look_the_same() -> None:
 async def test_a_story_cannot_cast_someone_elses_private_character() -> None:
     uow = FakeUnitOfWork()
     ada, bob = Actor(await sign_up(uow)), Actor(await sign_up(uow, "bob@example.com"))
-    secret = await characters.create_character(
-        uow,
-        bob,
-        name="Secret",
-        kind=CharacterKind.NPC,
-        personality=Personality(),
-        background="",
-        visibility=Visibility.PRIVATE,
-        skills=[],
-    )
+    secret = await a_character(uow, bob, "Secret")
     uow.published.clear()
 
     with pytest.raises(NotFound) as caught:
@@ -77,16 +89,7 @@ async def test_a_story_cannot_cast_someone_elses_private_character() -> None:
 async def test_a_stale_update_commits_nothing() -> None:
     uow = FakeUnitOfWork()
     ada = Actor(await sign_up(uow))
-    mira = await characters.create_character(
-        uow,
-        ada,
-        name="Mira",
-        kind=CharacterKind.NPC,
-        personality=Personality(),
-        background="",
-        visibility=Visibility.PRIVATE,
-        skills=[],
-    )
+    mira = await a_character(uow, ada, "Mira")
     await characters.update_character(uow, ada, mira.id, CharacterChanges(name="B"), 1)
     uow.published.clear()
 
@@ -100,16 +103,7 @@ async def test_a_stale_update_commits_nothing() -> None:
 async def test_deleting_removes_the_character_and_records_why() -> None:
     uow = FakeUnitOfWork()
     ada = Actor(await sign_up(uow))
-    mira = await characters.create_character(
-        uow,
-        ada,
-        name="Mira",
-        kind=CharacterKind.NPC,
-        personality=Personality(),
-        background="",
-        visibility=Visibility.PRIVATE,
-        skills=[],
-    )
+    mira = await a_character(uow, ada, "Mira")
     await characters.delete_character(uow, ada, mira.id)
     assert mira.id not in uow.characters.items
     assert uow.published[-1].event_type is EventType.CHARACTER_DELETED
