@@ -108,14 +108,15 @@ class Campaign(Aggregate):
             raise NotFound("No campaign with this id.", "campaignId")
         return role
 
-    def _ensure_directed_by(self, actor: Actor) -> CampaignRole:
+    def ensure_can_direct(self, actor: Actor) -> CampaignRole:
+        """OWNER and GAMEMASTER direct: change the world, add members, run sessions."""
         role = self.ensure_visible_to(actor)
         if role not in DIRECTING_ROLES:
             raise Forbidden("Only the campaign's owner or a gamemaster can do this.")
         return role
 
     def add_member(self, actor: Actor, user_id: uuid.UUID, role: CampaignRole) -> Member:
-        acting_role = self._ensure_directed_by(actor)
+        acting_role = self.ensure_can_direct(actor)
         if role is CampaignRole.OWNER:
             raise InvalidInput("A campaign has exactly one owner.", "role")
         if role is CampaignRole.GAMEMASTER and acting_role is not CampaignRole.OWNER:
@@ -177,7 +178,7 @@ class Campaign(Aggregate):
         session_id: uuid.UUID | None = None,
     ) -> None:
         """Apply a JSON merge patch if `expected_version` is the current world version."""
-        self._ensure_directed_by(actor)
+        self.ensure_can_direct(actor)
         patch = require_json_object(patch, "patch")
         if expected_version != self.world_version:
             raise VersionConflict(expected_version, self.world_version)
@@ -214,6 +215,3 @@ class Campaign(Aggregate):
         if role is CampaignRole.VIEWER:
             raise Forbidden("Viewers watch; they do not act.")
         return role
-
-    def ensure_can_direct(self, actor: Actor) -> CampaignRole:
-        return self._ensure_directed_by(actor)

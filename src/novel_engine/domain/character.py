@@ -43,6 +43,11 @@ class SkillAcquisition(Enum):
     STORY_EVENT = "story-event"
 
 
+def is_visible(visibility: Visibility, owner_id: uuid.UUID, viewer: uuid.UUID | None) -> bool:
+    """Who may read a character or a story: anyone when PUBLIC, else only its owner."""
+    return visibility is Visibility.PUBLIC or owner_id == viewer
+
+
 @dataclass(frozen=True)
 class Personality:
     """The OCEAN traits, each between 0.0 and 1.0."""
@@ -168,7 +173,7 @@ class Character(Aggregate):
         return character
 
     def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
-        return self.visibility is Visibility.PUBLIC or self.owner_id == user_id
+        return is_visible(self.visibility, self.owner_id, user_id)
 
     def ensure_managed_by(self, actor: Actor) -> None:
         if actor.require_user() != self.owner_id:

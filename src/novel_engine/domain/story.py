@@ -9,7 +9,7 @@ from enum import Enum
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
-from novel_engine.domain.character import Visibility
+from novel_engine.domain.character import Visibility, is_visible
 from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import AggregateType, EventType, utcnow
 from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_text
@@ -128,7 +128,7 @@ class Story(Aggregate):
         return story
 
     def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
-        return self.visibility is Visibility.PUBLIC or self.owner_id == user_id
+        return is_visible(self.visibility, self.owner_id, user_id)
 
     def add_event(
         self,

@@ -19,6 +19,7 @@ from novel_engine.domain.character import (
     Relationship,
     Skill,
     Visibility,
+    is_visible,
 )
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.session import Session, Turn
@@ -64,7 +65,7 @@ class CharacterRecord:
     updated_at: datetime
 
     def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
-        return self.visibility is Visibility.PUBLIC or self.owner_id == user_id
+        return is_visible(self.visibility, self.owner_id, user_id)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class StoryRecord:
     updated_at: datetime
 
     def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
-        return self.visibility is Visibility.PUBLIC or self.owner_id == user_id
+        return is_visible(self.visibility, self.owner_id, user_id)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.errors import AlreadyExists, IdempotencyConflict, NotFound
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.services.campaigns import visible_campaign
@@ -30,20 +31,21 @@ async def start_session(uow: UnitOfWork, actor: Actor, campaign_id: uuid.UUID) -
     return session
 
 
-async def _session_for(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> Session:
+async def _played_by(
+    uow: UnitOfWork, actor: Actor, session_id: uuid.UUID
+) -> tuple[Session, Campaign]:
+    """The session, locked, and its campaign; to anyone but a member it does not exist."""
     session = await uow.sessions.get(session_id)
-    if session is None:
+    campaign = await uow.campaigns.get(session.campaign_id) if session else None
+    if session is None or campaign is None or campaign.role_of(actor.user_id) is None:
         raise NotFound("No session with this id.", "sessionId")
-    return session
+    return session, campaign
 
 
 async def end_session(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> Session:
     actor.require_user()
     async with uow:
-        session = await _session_for(uow, actor, session_id)
-        campaign = await uow.campaigns.get(session.campaign_id)
-        if campaign is None or campaign.role_of(actor.user_id) is None:
-            raise NotFound("No session with this id.", "sessionId")
+        session, campaign = await _played_by(uow, actor, session_id)
         session.end(actor, campaign)
         await uow.commit()
     return session
@@ -61,10 +63,7 @@ async def submit_turn(
     actor.require_user()
     key = check_idempotency_key(idempotency_key)
     async with uow:
-        session = await _session_for(uow, actor, session_id)
-        campaign = await uow.campaigns.get(session.campaign_id)
-        if campaign is None or campaign.role_of(actor.user_id) is None:
-            raise NotFound("No session with this id.", "sessionId")
+        session, campaign = await _played_by(uow, actor, session_id)
         if key is not None:
             earlier = await uow.sessions.turn_by_key(session.id, key)
             if earlier is not None:
