@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -101,6 +101,13 @@ async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
     finally:
         server.should_exit = True
         await task
+
+
+async def eventually(condition: Callable[[], bool], within: float = 10) -> None:
+    """Wait until `condition()` holds: server state a test can only poll."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - nothing to await but the state itself
+            await asyncio.sleep(0.02)
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:

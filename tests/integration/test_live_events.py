@@ -10,7 +10,7 @@ import pytest
 
 from novel_engine.resolvers.pagination import position_cursor
 from tests.integration.helpers import create_campaign
-from tests.live_server import LiveServer, live_server, settings_for
+from tests.live_server import LiveServer, eventually, live_server, settings_for
 
 EVENTS = """
 subscription($id: ID!, $after: String) {
@@ -117,8 +117,9 @@ async def test_same_document_is_executed_once_per_event(server: LiveServer) -> N
             "subscription($id: ID!) { campaignEvents(campaignId: $id) { eventId } }",
             {"id": campaign["id"]},
         )
-        await asyncio.sleep(0.3)
-        feed = server.app.state.services.live.feeds._feeds[uuid.UUID(campaign["id"])]
+        feeds = server.app.state.services.live.feeds
+        await eventually(lambda: feeds.subscribers == 6)  # all registered with the feed
+        feed = feeds._feeds[uuid.UUID(campaign["id"])]
         before = feed.renders
 
         await bump(server, ada, campaign["id"], 1)

@@ -107,6 +107,7 @@ PageKey = tuple[uuid.UUID, int, int]  # (parent id, after position, limit)
 class ReadQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._events = event_store.SqlEventReader(engine)
 
     async def _all(self, stmt: Select[Any]) -> Sequence[Any]:
         async with self._engine.connect() as conn:
@@ -231,7 +232,7 @@ class ReadQueries:
         return _group(found, "campaign_id", lambda r: Session(**rows.session_fields(r)))
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
-        return await event_store.SqlEventReader(self._engine).read_pages(keys)
+        return await self._events.read_pages(keys)
 
     async def list_characters(
         self, viewer: uuid.UUID | None, after: ListKey | None, limit: int

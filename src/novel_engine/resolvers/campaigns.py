@@ -21,11 +21,17 @@ async def role_of(ctx: RequestContext, campaign_id: uuid.UUID) -> CampaignRole |
     return next((m.role for m in members if m.user_id == ctx.user_id), None)
 
 
-async def campaign(ctx: RequestContext, id: str) -> CampaignRecord | None:
+async def member_campaign_id(ctx: RequestContext, id: str) -> uuid.UUID | None:
+    """The campaign's id if the viewer is a member; None for anything else."""
     campaign_id = parse_id(id)
     if campaign_id is None or await role_of(ctx, campaign_id) is None:
         return None
-    return await ctx.loaders.campaign_by_id.load(campaign_id)
+    return campaign_id
+
+
+async def campaign(ctx: RequestContext, id: str) -> CampaignRecord | None:
+    campaign_id = await member_campaign_id(ctx, id)
+    return await ctx.loaders.campaign_by_id.load(campaign_id) if campaign_id else None
 
 
 async def campaigns(

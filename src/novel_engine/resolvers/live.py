@@ -9,15 +9,14 @@ from dataclasses import dataclass
 
 from novel_engine.domain.errors import InvalidInput, NotFound
 from novel_engine.persistence.queries import UserRecord
-from novel_engine.resolvers.campaigns import role_of
+from novel_engine.resolvers.campaigns import member_campaign_id
 from novel_engine.resolvers.context import RequestContext
-from novel_engine.resolvers.ids import parse_id
 from novel_engine.resolvers.pagination import parse_position_cursor
 
 
 async def _member_campaign(ctx: RequestContext, campaign_id: str) -> uuid.UUID:
-    stream_id = parse_id(campaign_id)
-    if stream_id is None or await role_of(ctx, stream_id) is None:
+    stream_id = await member_campaign_id(ctx, campaign_id)
+    if stream_id is None:
         raise NotFound("No campaign with this id.", "campaignId")
     return stream_id
 
