@@ -63,7 +63,7 @@ async def test_campaign_with_members_and_characters_reads_back_nested(
     ada = await app_client.sign_up("Ada")
     bob = await app_client.sign_up("Bob")
     campaign = await create_campaign(app_client, ada, world={"weather": "rain"})
-    mira = await create_character(app_client, ada, "Mira")
+    mira = await create_character(app_client, ada, "Mira", visibility="PUBLIC")
     joined = await add_member(app_client, ada, campaign, "bob@example.com", "COAUTHOR")
     assert joined["__typename"] == "Campaign"
     added = await app_client.data(

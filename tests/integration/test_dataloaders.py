@@ -79,4 +79,4 @@ async def test_five_or_fifty_campaigns_cost_the_same_statements(app_client: AppC
 
     # then
     assert for_five == for_fifty
-    assert for_fifty <= 8, for_fifty
+    assert for_fifty <= 9, for_fifty  # one of them checks that the token's user exists

@@ -136,20 +136,46 @@ async def test_several_operations_need_an_operation_name(app_client: AppClient) 
     assert named.json() == {"data": {"viewer": None}}
 
 
-async def test_correlation_id_is_echoed_and_recorded(app_client: AppClient) -> None:
+async def test_a_client_correlation_id_only_tags_the_request(app_client: AppClient) -> None:
+    # given: two requests that claim the same correlation
     token = await app_client.sign_up()
-    correlation = "4b0e7d1c-55a5-4d5c-9a43-3c2d6a6a0c11"
-    await app_client.http.post(
-        "/graphql",
-        json={"query": 'mutation { createCampaign(input: {name: "C"}) { __typename } }'},
-        headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": correlation},
-    )
+    claimed = "4b0e7d1c-55a5-4d5c-9a43-3c2d6a6a0c11"
+    for name in ("One", "Two"):
+        response = await app_client.http.post(
+            "/graphql",
+            json={
+                "query": f'mutation {{ createCampaign(input: {{name: "{name}"}}) {{ __typename }} }}'
+            },
+            headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": claimed},
+        )
+        # then: the header comes back as the request's tag
+        assert response.headers["x-request-id"] == claimed
+
+    # when
     data = await app_client.data(
         "{ campaigns { edges { node { events { edges { node { correlationId } } } } } } }",
         token=token,
     )
-    node = data["campaigns"]["edges"][0]["node"]
-    assert node["events"]["edges"][0]["node"]["correlationId"] == correlation
+
+    # then: each command has a correlation of the server's making
+    correlations = [
+        e["node"]["correlationId"]
+        for c in data["campaigns"]["edges"]
+        for e in c["node"]["events"]["edges"]
+    ]
+    assert len(correlations) == 2
+    assert len(set(correlations)) == 2
+    assert claimed not in correlations
+
+
+async def test_a_request_without_a_usable_tag_gets_one(app_client: AppClient) -> None:
+    untagged = await app_client.http.post("/graphql", json={"query": "{ viewer { id } }"})
+    garbled = await app_client.http.post(
+        "/graphql", json={"query": "{ viewer { id } }"}, headers={"X-Request-ID": "a b\tc"}
+    )
+    tags = {untagged.headers["x-request-id"], garbled.headers["x-request-id"]}
+    assert len(tags) == 2
+    assert all(tag and " " not in tag for tag in tags)
 
 
 async def test_graphiql_is_served_with_its_own_assets(app_client: AppClient) -> None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from novel_engine.resolvers.pagination import position_cursor
+from novel_engine.graphql.pagination import position_cursor
 from tests.integration.helpers import create_campaign
 from tests.live_server import LiveServer, eventually, live_server, settings_for
 

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from novel_engine.resolvers.pagination import position_cursor
+from novel_engine.graphql.pagination import position_cursor
 from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign
 from tests.live_server import LiveServer, live_server, settings_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from novel_engine.resolvers.pagination import position_cursor
+from novel_engine.graphql.pagination import position_cursor
 from tests.integration.helpers import create_campaign
 from tests.live_server import LiveServer, live_server, settings_for
 from tests.redis_servers import OwnRedis, shared_redis_url

@@ -72,8 +72,8 @@ class Table:
                 {"id": self.campaign["id"], "e": email, "r": role},
                 token=self.ada,
             )
-        self.mira = await create_character(c, self.ada, "Mira")
-        self.tam = await create_character(c, self.bob, "Tam")
+        self.mira = await create_character(c, self.ada, "Mira", visibility="PUBLIC")
+        self.tam = await create_character(c, self.bob, "Tam", visibility="PUBLIC")
         for token, character in [(self.ada, self.mira), (self.bob, self.tam)]:
             await c.data(
                 "mutation($id: ID!, $c: ID!) { addCampaignCharacter(campaignId: $id, "

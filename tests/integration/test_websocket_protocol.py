@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from novel_engine.resolvers.pagination import position_cursor
+from novel_engine.graphql.pagination import position_cursor
 from tests.integration.helpers import create_campaign
 from tests.live_server import LiveServer, live_server, settings_for
 

@@ -34,7 +34,7 @@ class InvalidInput(DomainError):
 
 
 class NotFound(DomainError):
-    """Also what a forbidden read looks like: existence is never leaked."""
+    """Nothing by that id that the caller may see: existence is never leaked."""
 
     code = ErrorCode.NOT_FOUND
 
@@ -80,6 +80,8 @@ class AlreadyExists(DomainError):
 
 
 class IdempotencyConflict(DomainError):
+    """The idempotency key was used for a different request."""
+
     code = ErrorCode.IDEMPOTENCY_CONFLICT
 
     def __init__(self) -> None:

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from novel_engine.graphql.context import Services
+from novel_engine.graphql.schema import build_schema
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.persistence.uow import SqlUnitOfWork
-from novel_engine.resolvers.context import Services
-from novel_engine.schema.schema import build_schema
 from novel_engine.subscriptions.hub import EventHub, InProcessHub
 from novel_engine.subscriptions.live import LiveEvents
 from novel_engine.subscriptions.presence import (
@@ -27,6 +27,7 @@ from novel_engine.subscriptions.presence import (
 )
 from novel_engine.subscriptions.redis_hub import RedisHub
 from novel_engine.web import graphiql
+from novel_engine.web.auth import Authenticator
 from novel_engine.web.graphql_http import GraphQLHttp
 from novel_engine.web.metrics import Metrics
 from novel_engine.web.operations import OperationRunner
@@ -59,9 +60,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     tokens = JwtTokens(settings.secret_key)
     metrics = Metrics()
     schema = build_schema()
-    graphql = GraphQLHttp(schema, tokens, metrics, settings.max_body_bytes)
+    auth = Authenticator(tokens)
+    graphql = GraphQLHttp(schema, auth, metrics, settings.max_body_bytes)
     websockets = WebSocketServer(
-        OperationRunner(schema), tokens, init_timeout=settings.ws_init_timeout
+        OperationRunner(schema), auth, init_timeout=settings.ws_init_timeout
     )
     live_events: list[LiveEvents] = []  # set by the lifespan
     metrics.gauge(

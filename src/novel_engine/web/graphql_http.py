@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,13 +17,17 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from novel_engine.resolvers.context import RequestContext
+from novel_engine.domain.principal import Principal
+from novel_engine.graphql.context import RequestContext
 from novel_engine.web import graphiql
+from novel_engine.web.auth import Authenticator, Refused
 from novel_engine.web.metrics import Metrics
-from novel_engine.web.security import InvalidToken, JwtTokens
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# A client's request tag, echoed as X-Request-ID and written in the logs; anything else
+# is replaced by a tag of the server's making.
+REQUEST_TAG = re.compile(r"[A-Za-z0-9._:+=/-]{1,128}")
 
 
 class HttpError(Exception):
@@ -78,18 +83,18 @@ class GraphQLHttp:
     """One endpoint for GraphQL over HTTP; each request gets its own context and loaders."""
 
     def __init__(
-        self, schema: Schema, tokens: JwtTokens, metrics: Metrics, max_body_bytes: int
+        self, schema: Schema, auth: Authenticator, metrics: Metrics, max_body_bytes: int
     ) -> None:
         self._schema = schema
-        self._tokens = tokens
+        self._auth = auth
         self._metrics = metrics
         self._max_body = max_body_bytes
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and graphiql.wanted(request):
             return graphiql.page()
-        correlation_id = _correlation_id(request)
-        headers = {"X-Correlation-ID": str(correlation_id)}
+        request_tag = _request_tag(request)
+        headers = {"X-Request-ID": request_tag}
         media = negotiate(request.headers.get("accept"))
         if media is None:
             return _json(
@@ -100,9 +105,15 @@ class GraphQLHttp:
             )
         started = time.perf_counter()
         try:
-            user_id = self._authenticate(request)
+            principal = await self._authenticate(request)
             params = await self._params(request)
-            response = await self._execute(request, params, user_id, correlation_id, media, headers)
+            context = RequestContext(
+                request.app.state.services,
+                principal,
+                request_tag=request_tag,
+                operation_name_given=params.operation_name is not None,
+            )
+            response = await self._execute(request, params, context, media, headers)
         except HttpError as exc:
             headers.update(exc.headers)
             if exc.status == 401:
@@ -116,17 +127,12 @@ class GraphQLHttp:
         )
         return response
 
-    def _authenticate(self, request: Request) -> uuid.UUID | None:
+    async def _authenticate(self, request: Request) -> Principal | None:
         header = request.headers.get("authorization")
-        if not header:
-            return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HttpError(401, "Authorization must be 'Bearer <token>'.")
         try:
-            return self._tokens.user_id(token.strip())
-        except InvalidToken as exc:
-            raise HttpError(401, "The token is invalid or has expired; log in again.") from exc
+            return await self._auth.authenticate(header or None, request.app.state.services.queries)
+        except Refused as exc:
+            raise HttpError(401, exc.reason) from exc
 
     async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
@@ -171,17 +177,10 @@ class GraphQLHttp:
         self,
         request: Request,
         params: GraphQLParams,
-        user_id: uuid.UUID | None,
-        correlation_id: uuid.UUID,
+        context: RequestContext,
         media: str,
         headers: dict[str, str],
     ) -> Response:
-        context = RequestContext(
-            request.app.state.services,
-            user_id,
-            correlation_id,
-            operation_name_given=params.operation_name is not None,
-        )
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -196,6 +195,10 @@ class GraphQLHttp:
                 allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                raise HttpError(
+                    400, "Subscriptions are served over WebSocket at /graphql, not over HTTP."
+                ) from exc
             raise HttpError(
                 405, "Only queries may be sent with GET; use POST.", {"Allow": "POST"}
             ) from exc
@@ -223,9 +226,8 @@ def _decode_json(text: str, what: str) -> Any:
         raise HttpError(400, f"{what} is not valid JSON: {exc.msg}.") from exc
 
 
-def _correlation_id(request: Request) -> uuid.UUID:
-    given = request.headers.get("x-correlation-id")
-    try:
-        return uuid.UUID(given) if given else uuid.uuid4()
-    except ValueError:
-        return uuid.uuid4()
+def _request_tag(request: Request) -> str:
+    """The client's X-Request-ID (or X-Correlation-ID) when it is a plain token, else a new
+    one. It only labels the request in logs: every command makes its own correlation id."""
+    given = request.headers.get("x-request-id") or request.headers.get("x-correlation-id")
+    return given if given and REQUEST_TAG.fullmatch(given) else uuid.uuid4().hex

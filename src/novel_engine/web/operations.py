@@ -27,11 +27,11 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from novel_engine.domain.errors import DomainError
 from novel_engine.domain.events import StoredEvent
-from novel_engine.resolvers import live
-from novel_engine.resolvers.context import RequestContext
-from novel_engine.schema.documents import DocumentCache, Prepared, subscription_root_field
-from novel_engine.schema.extensions import public_error
-from novel_engine.schema.types import DomainEvent
+from novel_engine.graphql.context import RequestContext
+from novel_engine.graphql.documents import DocumentCache, Prepared, subscription_root_field
+from novel_engine.graphql.events import live
+from novel_engine.graphql.events.types import DomainEvent
+from novel_engine.graphql.extensions import public_error
 from novel_engine.subscriptions.feeds import LiveSubscriber
 
 # What a run yields: ("next", JSON text of one result) or ("error", [formatted errors]).
@@ -156,7 +156,7 @@ class OperationRunner:
         async def render(stored: StoredEvent) -> str:
             """Execute the document once for this event (fresh loaders, no viewer)."""
             per_event = executor.build_per_event_executor(DomainEvent.from_model(stored))
-            per_event.context_value = RequestContext(services, user_id=None)
+            per_event.context_value = RequestContext(services)
             result = execute_subscription_event(per_event)
             if not isinstance(result, CoreExecutionResult):
                 result = await result

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -19,10 +18,11 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from novel_engine.resolvers.context import RequestContext, Services
+from novel_engine.domain.principal import Principal
+from novel_engine.graphql.context import RequestContext, Services
 from novel_engine.subscriptions.feeds import SlowConsumer
+from novel_engine.web.auth import Authenticator, Refused
 from novel_engine.web.operations import OperationRunner
-from novel_engine.web.security import InvalidToken, JwtTokens
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,12 @@ class WebSocketServer:
     def __init__(
         self,
         runner: OperationRunner,
-        tokens: JwtTokens,
+        auth: Authenticator,
         init_timeout: float = 3.0,
         keepalive: float = 15.0,
     ) -> None:
         self.runner = runner
-        self.tokens = tokens
+        self.auth = auth
         self.init_timeout = init_timeout
         self.keepalive = keepalive
         self.connections = 0
@@ -62,19 +62,16 @@ class WebSocketServer:
         finally:
             self.connections -= 1
 
-    def authenticate(self, payload: Any) -> uuid.UUID | None:
-        """The user named by the init payload's bearer token; None when there is none."""
+    async def authenticate(self, payload: Any, services: Services) -> Principal | None:
+        """The principal the init payload's `Authorization` proves; None when it has none."""
         if payload is None:
             return None
         if not isinstance(payload, dict):
-            raise InvalidToken("connection_init payload must be an object")
+            raise Refused("connection_init payload must be an object.")
         header = payload.get("Authorization") or payload.get("authorization")
-        if header is None:
-            return None
-        scheme, _, token = str(header).partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise InvalidToken("expected 'Bearer <token>'")
-        return self.tokens.user_id(token.strip())
+        return await self.auth.authenticate(
+            None if header is None else str(header), services.queries
+        )
 
 
 class Connection(ABC):
@@ -83,7 +80,7 @@ class Connection(ABC):
     def __init__(self, websocket: WebSocket, server: WebSocketServer) -> None:
         self.websocket = websocket
         self.server = server
-        self.user_id: uuid.UUID | None = None
+        self.principal: Principal | None = None
         self.init_received = False
         self.acknowledged = False
         self.closed = False
@@ -154,14 +151,14 @@ class Connection(ABC):
             with contextlib.suppress(Exception):
                 await self.websocket.send_text(text)
 
-    def initialise(self, payload: Any) -> tuple[int, str] | None:
+    async def initialise(self, payload: Any) -> tuple[int, str] | None:
         """Authenticate, once. On refusal, the close code and reason to answer with."""
         if self.init_received:
             return 4429, "Too many initialisation requests"
         self.init_received = True
         try:
-            self.user_id = self.server.authenticate(payload)
-        except InvalidToken:
+            self.principal = await self.server.authenticate(payload, self.services)
+        except Refused:
             return 4403, "Forbidden"
         self.acknowledged = True
         return None
@@ -196,7 +193,7 @@ class Connection(ABC):
         on_frame: Callable[[str, str, Any], Awaitable[None]],
         on_done: Callable[[str], Awaitable[None]],
     ) -> None:
-        context = RequestContext(self.services, self.user_id)
+        context = RequestContext(self.services, self.principal)
         try:
             frames = self.server.runner.run(payload, context, self.slow_consumer)
             async with aclosing(frames):
@@ -232,7 +229,7 @@ class TransportConnection(Connection):
     async def on_message(self, data: dict[str, Any]) -> None:
         kind = data["type"]
         if kind == "connection_init":
-            refusal = self.initialise(data.get("payload"))
+            refusal = await self.initialise(data.get("payload"))
             if refusal is not None:
                 await self.close(*refusal)
             else:
@@ -280,7 +277,7 @@ class LegacyConnection(Connection):
     async def on_message(self, data: dict[str, Any]) -> None:
         kind = data["type"]
         if kind == "connection_init":
-            refusal = self.initialise(data.get("payload"))
+            refusal = await self.initialise(data.get("payload"))
             if refusal is None:
                 await self.send({"type": "connection_ack"})
                 await self.send({"type": "ka"})

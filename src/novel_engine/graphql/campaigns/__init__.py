@@ -1,0 +1,1 @@
+"""Campaigns: their types, inputs, queries, mutations and loaders."""

@@ -1,0 +1,108 @@
+"""Creating campaigns, bringing people and characters in, and changing the world."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from novel_engine.domain import errors
+from novel_engine.domain.campaign import Campaign as CampaignModel
+from novel_engine.domain.services import campaigns as service
+from novel_engine.graphql.campaigns.inputs import CreateCampaignInput
+from novel_engine.graphql.campaigns.types import Campaign
+from novel_engine.graphql.context import Info
+from novel_engine.graphql.enums import CampaignRole
+from novel_engine.graphql.errors import Error, ResultUnion
+from novel_engine.graphql.ids import require_id
+
+# Every change to a campaign may fail these ways (sessions share them).
+CHANGE_ERRORS = (
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.Forbidden,
+    errors.AuthenticationRequired,
+)
+CreateCampaignResult = ResultUnion(
+    "CreateCampaignResult", Campaign, errors.InvalidInput, errors.AuthenticationRequired
+)
+AddCampaignMemberResult = ResultUnion(
+    "AddCampaignMemberResult", Campaign, *CHANGE_ERRORS, errors.AlreadyExists
+)
+AddCampaignCharacterResult = ResultUnion(
+    "AddCampaignCharacterResult", Campaign, *CHANGE_ERRORS, errors.AlreadyExists
+)
+UpdateWorldStateResult = ResultUnion(
+    "UpdateWorldStateResult", Campaign, *CHANGE_ERRORS, errors.VersionConflict
+)
+
+
+@strawberry.type
+class CampaignsMutation:
+    @strawberry.mutation(graphql_type=CreateCampaignResult.annotation)
+    async def create_campaign(self, info: Info, input: CreateCampaignInput) -> Campaign | Error:
+        ctx = info.context
+        return await CreateCampaignResult.attempt(
+            lambda: service.create_campaign(
+                ctx.uow(),
+                ctx.actor(),
+                name=input.name,
+                description=input.description,
+                # Any JSON value: the campaign refuses what is not an object.
+                world_state=cast(Any, input.world_state if input.world_state is not None else {}),
+            ),
+            Campaign.from_model,
+        )
+
+    @strawberry.mutation(graphql_type=AddCampaignMemberResult.annotation)
+    async def add_campaign_member(
+        self, info: Info, campaign_id: strawberry.ID, email: str, role: CampaignRole
+    ) -> Campaign | Error:
+        ctx = info.context
+
+        async def run() -> CampaignModel:
+            campaign, _ = await service.add_member(
+                ctx.uow(),
+                ctx.actor(),
+                require_id(campaign_id, "campaignId", "campaign"),
+                email,
+                role,
+            )
+            return campaign
+
+        return await AddCampaignMemberResult.attempt(run, Campaign.from_model)
+
+    @strawberry.mutation(graphql_type=AddCampaignCharacterResult.annotation)
+    async def add_campaign_character(
+        self, info: Info, campaign_id: strawberry.ID, character_id: strawberry.ID
+    ) -> Campaign | Error:
+        ctx = info.context
+        return await AddCampaignCharacterResult.attempt(
+            lambda: service.add_character(
+                ctx.uow(),
+                ctx.actor(),
+                require_id(campaign_id, "campaignId", "campaign"),
+                require_id(character_id, "characterId", "character"),
+            ),
+            Campaign.from_model,
+        )
+
+    @strawberry.mutation(
+        description="Apply a JSON merge patch (RFC 7396) if `expectedVersion` is current.",
+        graphql_type=UpdateWorldStateResult.annotation,
+    )
+    async def update_world_state(
+        self, info: Info, campaign_id: strawberry.ID, patch: JSON, expected_version: int
+    ) -> Campaign | Error:
+        ctx = info.context
+        return await UpdateWorldStateResult.attempt(
+            lambda: service.update_world_state(
+                ctx.uow(),
+                ctx.actor(),
+                require_id(campaign_id, "campaignId", "campaign"),
+                patch,
+                expected_version,
+            ),
+            Campaign.from_model,
+        )

@@ -1,0 +1,109 @@
+"""Campaigns as their members see them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from novel_engine.domain import campaign as domain
+from novel_engine.graphql.campaigns.loaders import (
+    CharactersByCampaignIdLoader,
+    MembersByCampaignIdLoader,
+)
+from novel_engine.graphql.campaigns.membership import role_of
+from novel_engine.graphql.characters.types import Character
+from novel_engine.graphql.characters.visibility import visible
+from novel_engine.graphql.context import Info
+from novel_engine.graphql.enums import CampaignRole
+from novel_engine.graphql.events.loaders import EventsByPageLoader
+from novel_engine.graphql.events.types import DomainEvent
+from novel_engine.graphql.identity.types import User, user_by_id
+from novel_engine.graphql.pagination import Connection, connection, position_page
+from novel_engine.graphql.sessions.loaders import SessionsByCampaignIdLoader
+from novel_engine.persistence.queries import CampaignRecord
+
+if TYPE_CHECKING:
+    from novel_engine.graphql.sessions.types import Session
+
+
+@strawberry.type
+class CampaignMember:
+    role: CampaignRole
+    joined_at: datetime
+    user_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, m: domain.Member) -> CampaignMember:
+        return cls(role=m.role, joined_at=m.joined_at, user_id=m.user_id)
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        return await user_by_id(info, self.user_id)
+
+
+@strawberry.type
+class Campaign:
+    id: strawberry.ID
+    name: str
+    description: str
+    world_state: JSON
+    world_version: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    uid: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, c: CampaignRecord | domain.Campaign) -> Campaign:
+        return cls(
+            id=strawberry.ID(str(c.id)),
+            name=c.name,
+            description=c.description,
+            world_state=JSON(c.world_state),
+            world_version=c.world_version,
+            version=c.version,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            uid=c.id,
+            owner_id=c.owner_id,
+        )
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        return await user_by_id(info, self.owner_id)
+
+    @strawberry.field(description="Your role in this campaign.")
+    async def viewer_role(self, info: Info) -> CampaignRole | None:
+        return await role_of(info.context, self.uid)
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[CampaignMember]:
+        found = await info.context.loader(MembersByCampaignIdLoader).load(self.uid)
+        return [CampaignMember.from_model(m) for m in found]
+
+    @strawberry.field
+    async def characters(self, info: Info) -> list[Character]:
+        found = await info.context.loader(CharactersByCampaignIdLoader).load(self.uid)
+        return [Character.from_model(c) for c in visible(info.context, found)]
+
+    @strawberry.field(description="The campaign's sessions, first to last.")
+    async def sessions(
+        self, info: Info
+    ) -> list[Annotated[Session, strawberry.lazy("novel_engine.graphql.sessions.types")]]:
+        from novel_engine.graphql.sessions.types import Session  # it imports this module
+
+        found = await info.context.loader(SessionsByCampaignIdLoader).load(self.uid)
+        return [Session.from_model(s) for s in found]
+
+    @strawberry.field(description="The campaign's domain events, oldest first.")
+    async def events(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[DomainEvent]:
+        loader = info.context.loader(EventsByPageLoader)
+        page = await position_page(loader, self.uid, lambda e: e.position, first, after)
+        return connection(page, DomainEvent.from_model)

@@ -1,0 +1,1 @@
+"""Characters: their types, inputs, queries, mutations and loaders."""

@@ -1,0 +1,55 @@
+"""Live subscriptions: a campaign's events, and which of its members are connected."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
+import strawberry
+
+from novel_engine.graphql.context import Info
+from novel_engine.graphql.events import live
+from novel_engine.graphql.events.types import DomainEvent
+from novel_engine.graphql.identity.types import User
+
+
+@strawberry.type(description="Who of a campaign's members is connected, and what changed.")
+class PresenceUpdate:
+    campaign_id: strawberry.ID
+    online: list[User]
+    joined: list[User]
+    left: list[User]
+
+
+@strawberry.type
+class EventsSubscription:
+    @strawberry.subscription(
+        description="A campaign's events, members only. With `after` (a cursor from an "
+        "earlier event), every later event is first replayed from the event store, in "
+        "order, then the stream continues live with no gap and no duplicate."
+    )
+    async def campaign_events(
+        self, info: Info, campaign_id: strawberry.ID, after: str | None = None
+    ) -> AsyncGenerator[DomainEvent, None]:
+        stream_id, position = await live.open_campaign_events(info.context, campaign_id, after)
+        events = info.context.services.live.events(stream_id, position)
+        async with aclosing(events):
+            async for stored in events:
+                yield DomainEvent.from_model(stored)
+
+    @strawberry.subscription(
+        description="Which members of a campaign are connected (members only): the current "
+        "set first, then every change, including abrupt disconnects."
+    )
+    async def presence(
+        self, info: Info, campaign_id: strawberry.ID
+    ) -> AsyncGenerator[PresenceUpdate, None]:
+        changes = live.presence(info.context, campaign_id)
+        async with aclosing(changes):
+            async for change in changes:
+                yield PresenceUpdate(
+                    campaign_id=strawberry.ID(str(change.campaign_id)),
+                    online=[User.from_model(u) for u in change.online],
+                    joined=[User.from_model(u) for u in change.joined],
+                    left=[User.from_model(u) for u in change.left],
+                )

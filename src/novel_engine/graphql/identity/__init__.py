@@ -1,0 +1,1 @@
+"""Users: signing up, logging in, and who is asking."""

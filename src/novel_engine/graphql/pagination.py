@@ -1,0 +1,156 @@
+"""Relay-style pages: bounded `first`, opaque cursors, and the Connection types."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from novel_engine.domain.errors import InvalidInput
+from novel_engine.persistence.queries import ListKey, PageKey
+
+T = TypeVar("T")
+N = TypeVar("N")
+
+
+class Listed(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+L = TypeVar("L", bound=Listed)
+
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[tuple[str, T]]  # (cursor, node)
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def check_first(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_FIRST
+    if not 0 <= first <= MAX_FIRST:
+        raise InvalidInput(f"first must be between 0 and {MAX_FIRST}.", "first")
+    return first
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, prefix: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(prefix):
+        raise InvalidInput("after is not a cursor from this list.", "after")
+    return text[len(prefix) :]
+
+
+def position_cursor(position: int) -> str:
+    return _encode(f"p:{position}")
+
+
+def parse_position_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    body = _decode(cursor, "p:")
+    if not body.isdigit():
+        raise InvalidInput("after is not a cursor from this list.", "after")
+    return int(body)
+
+
+def list_cursor(created_at: datetime, id: uuid.UUID) -> str:
+    return _encode(f"l:{created_at.isoformat()}|{id}")
+
+
+def parse_list_cursor(cursor: str | None) -> ListKey | None:
+    if cursor is None:
+        return None
+    body = _decode(cursor, "l:")
+    try:
+        created_at, _, id = body.partition("|")
+        return datetime.fromisoformat(created_at), uuid.UUID(id)
+    except ValueError as exc:
+        raise InvalidInput("after is not a cursor from this list.", "after") from exc
+
+
+def page_of(items: list[tuple[str, T]], first: int, *, after_given: bool) -> Page[T]:
+    """`items` was fetched with limit first + 1: the extra one only says there is more."""
+    return Page(items[:first], len(items) > first, after_given)
+
+
+async def list_page(
+    fetch: Callable[[ListKey | None, int], Awaitable[list[L]]],
+    first: int | None,
+    after: str | None,
+) -> Page[L]:
+    """A page of a list ordered by (created_at, id)."""
+    limit = check_first(first)
+    found = await fetch(parse_list_cursor(after), limit + 1)
+    items = [(list_cursor(x.created_at, x.id), x) for x in found]
+    return page_of(items, limit, after_given=after is not None)
+
+
+async def position_page(
+    loader: DataLoader[PageKey, list[T]],
+    parent_id: uuid.UUID,
+    position: Callable[[T], int],
+    first: int | None,
+    after: str | None,
+) -> Page[T]:
+    """A page of children numbered 1, 2, 3, ... under one parent (events of a stream)."""
+    limit = check_first(first)
+    start = parse_position_cursor(after)
+    found = await loader.load((parent_id, start, limit + 1))
+    items = [(position_cursor(position(x)), x) for x in found]
+    return page_of(items, limit, after_given=start > 0)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@strawberry.type
+class Connection(Generic[N]):
+    edges: list[Edge[N]]
+    page_info: PageInfo
+
+
+def connection(page: Page[T], convert: Callable[[T], N]) -> Connection[N]:
+    edges = [Edge(cursor=cursor, node=convert(item)) for cursor, item in page.items]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

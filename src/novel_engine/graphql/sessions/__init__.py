@@ -1,0 +1,1 @@
+"""Sessions and turns: their types, inputs, queries, mutations and loaders."""

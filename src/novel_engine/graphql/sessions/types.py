@@ -1,0 +1,119 @@
+"""Sessions and their turns as campaign members see them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from novel_engine.domain import session as domain
+from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader
+from novel_engine.graphql.campaigns.types import Campaign
+from novel_engine.graphql.characters.types import Character, characters_by_ids
+from novel_engine.graphql.context import Info
+from novel_engine.graphql.enums import ActionKind, SessionStatus
+from novel_engine.graphql.identity.types import User, user_by_id
+from novel_engine.graphql.pagination import Connection, connection, position_page
+from novel_engine.graphql.sessions.loaders import SessionByIdLoader, TurnsByPageLoader
+
+
+@strawberry.type(name="Action")
+class TurnAction:
+    kind: ActionKind
+    intent: str
+    character_id: strawberry.Private[uuid.UUID]
+    target_ids: strawberry.Private[tuple[uuid.UUID, ...]]
+
+    @classmethod
+    def from_model(cls, a: domain.Action) -> TurnAction:
+        return cls(
+            kind=a.kind, intent=a.intent, character_id=a.character_id, target_ids=a.target_ids
+        )
+
+    @strawberry.field
+    async def character(self, info: Info) -> Character | None:
+        found = await characters_by_ids(info, [self.character_id])
+        return found[0] if found else None
+
+    @strawberry.field
+    async def targets(self, info: Info) -> list[Character]:
+        return await characters_by_ids(info, list(self.target_ids))
+
+
+@strawberry.type
+class Turn:
+    id: strawberry.ID
+    number: int
+    actions: list[TurnAction]
+    created_at: datetime
+    correlation_id: strawberry.ID = strawberry.field(
+        description="The correlationId of every event this turn wrote."
+    )
+    submitted_by_id: strawberry.Private[uuid.UUID]
+    session_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, t: domain.Turn) -> Turn:
+        return cls(
+            id=strawberry.ID(str(t.id)),
+            number=t.number,
+            actions=[TurnAction.from_model(a) for a in t.actions],
+            created_at=t.created_at,
+            correlation_id=strawberry.ID(str(t.correlation_id)),
+            submitted_by_id=t.submitted_by,
+            session_id=t.session_id,
+        )
+
+    @strawberry.field
+    async def submitted_by(self, info: Info) -> User | None:
+        return await user_by_id(info, self.submitted_by_id)
+
+    @strawberry.field
+    async def session(self, info: Info) -> Session | None:
+        found = await info.context.loader(SessionByIdLoader).load(self.session_id)
+        return Session.from_model(found) if found else None
+
+
+@strawberry.type
+class Session:
+    id: strawberry.ID
+    number: int
+    status: SessionStatus
+    turn_count: int
+    started_at: datetime
+    updated_at: datetime
+    uid: strawberry.Private[uuid.UUID]
+    campaign_id: strawberry.Private[uuid.UUID]
+    started_by_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, s: domain.Session) -> Session:
+        return cls(
+            id=strawberry.ID(str(s.id)),
+            number=s.number,
+            status=s.status,
+            turn_count=s.turn_count,
+            started_at=s.created_at,
+            updated_at=s.updated_at,
+            uid=s.id,
+            campaign_id=s.campaign_id,
+            started_by_id=s.started_by,
+        )
+
+    @strawberry.field
+    async def started_by(self, info: Info) -> User | None:
+        return await user_by_id(info, self.started_by_id)
+
+    @strawberry.field
+    async def campaign(self, info: Info) -> Campaign | None:
+        found = await info.context.loader(CampaignByIdLoader).load(self.campaign_id)
+        return Campaign.from_model(found) if found else None
+
+    @strawberry.field(description="The session's turns in the order they were played.")
+    async def turns(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Turn]:
+        loader = info.context.loader(TurnsByPageLoader)
+        page = await position_page(loader, self.uid, lambda t: t.number, first, after)
+        return connection(page, Turn.from_model)

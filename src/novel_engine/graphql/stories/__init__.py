@@ -1,0 +1,1 @@
+"""Stories: their types, inputs, queries, mutations and loaders."""

@@ -1,0 +1,24 @@
+"""Inputs of the stories area."""
+
+from __future__ import annotations
+
+import strawberry
+
+from novel_engine.graphql.enums import Genre, PlotPoint, Tone, Visibility
+
+
+@strawberry.input
+class CreateStoryInput:
+    title: str
+    genre: Genre
+    themes: list[str] | None = None
+    tone: Tone = Tone.HEROIC
+    character_ids: list[strawberry.ID] | None = None
+    visibility: Visibility = Visibility.PRIVATE
+
+
+@strawberry.input
+class StoryEventInput:
+    description: str
+    plot_point: PlotPoint | None = None
+    character_ids: list[strawberry.ID] | None = None

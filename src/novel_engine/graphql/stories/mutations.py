@@ -1,0 +1,77 @@
+"""Creating stories and telling their events."""
+
+from __future__ import annotations
+
+import strawberry
+
+from novel_engine.domain import errors
+from novel_engine.domain.services import stories as service
+from novel_engine.domain.story import Story as StoryModel
+from novel_engine.domain.story import StoryEntry
+from novel_engine.graphql.context import Info
+from novel_engine.graphql.errors import Error, ResultUnion
+from novel_engine.graphql.ids import require_id
+from novel_engine.graphql.stories.inputs import CreateStoryInput, StoryEventInput
+from novel_engine.graphql.stories.types import Story, StoryEvent, StoryEventAdded
+
+CreateStoryResult = ResultUnion(
+    "CreateStoryResult",
+    Story,
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.AuthenticationRequired,
+)
+AddStoryEventResult = ResultUnion(
+    "AddStoryEventResult",
+    StoryEventAdded,
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.Forbidden,
+    errors.AuthenticationRequired,
+)
+
+
+def _story_event_added(added: tuple[StoryModel, StoryEntry]) -> StoryEventAdded:
+    story, entry = added
+    return StoryEventAdded(story=Story.from_model(story), event=StoryEvent.from_model(entry))
+
+
+@strawberry.type
+class StoriesMutation:
+    @strawberry.mutation(graphql_type=CreateStoryResult.annotation)
+    async def create_story(self, info: Info, input: CreateStoryInput) -> Story | Error:
+        ctx = info.context
+        return await CreateStoryResult.attempt(
+            lambda: service.create_story(
+                ctx.uow(),
+                ctx.actor(),
+                title=input.title,
+                genre=input.genre,
+                themes=list(input.themes or []),
+                tone=input.tone,
+                visibility=input.visibility,
+                character_ids=[
+                    require_id(c, "characterIds", "character") for c in input.character_ids or []
+                ],
+            ),
+            Story.from_model,
+        )
+
+    @strawberry.mutation(graphql_type=AddStoryEventResult.annotation)
+    async def add_story_event(
+        self, info: Info, story_id: strawberry.ID, input: StoryEventInput
+    ) -> StoryEventAdded | Error:
+        ctx = info.context
+        return await AddStoryEventResult.attempt(
+            lambda: service.add_story_event(
+                ctx.uow(),
+                ctx.actor(),
+                require_id(story_id, "storyId", "story"),
+                description=input.description,
+                plot_point=input.plot_point,
+                character_ids=[
+                    require_id(c, "characterIds", "character") for c in input.character_ids or []
+                ],
+            ),
+            _story_event_added,
+        )

@@ -1,1 +1,0 @@
-"""Request context, dataloaders and the functions the schema's fields call."""

@@ -1,1 +1,0 @@
-"""The GraphQL schema: types, inputs, errors and the root operations."""
