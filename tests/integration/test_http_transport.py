@@ -12,6 +12,7 @@ from tests.graphql_client import AppClient
 from tests.integration.helpers import count_rows
 
 GQL_RESPONSE = "application/graphql-response+json"
+CREATE_NAMED = 'mutation { createCampaign(input: {name: "NAME"}) { __typename } }'
 SIGN_UP = (
     'mutation { signUp(input: {email: "a@b.co", password: "long enough", displayName: "A"}) '
     "{ __typename } }"
@@ -39,6 +40,27 @@ async def test_get_refuses_mutations_and_writes_nothing(
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert (await count_rows(engine))["users"] == 0
+
+
+async def test_a_subscription_sent_over_http_is_told_to_use_the_websocket(
+    app_client: AppClient,
+) -> None:
+    # given
+    document = "subscription($c: ID!) { presence(campaignId: $c) { online { id } } }"
+    variables = json.dumps({"c": "00000000-0000-0000-0000-000000000000"})
+
+    # when
+    posted = await app_client.http.post(
+        "/graphql", json={"query": document, "variables": json.loads(variables)}
+    )
+    got = await app_client.http.get("/graphql", params={"query": document, "variables": variables})
+
+    # then
+    for response in (posted, got):
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert "WebSocket at /graphql" in error["message"]
+        assert "GET" not in error["message"]
 
 
 async def test_graphql_response_media_type_uses_status_codes(app_client: AppClient) -> None:
@@ -143,9 +165,7 @@ async def test_a_client_correlation_id_only_tags_the_request(app_client: AppClie
     for name in ("One", "Two"):
         response = await app_client.http.post(
             "/graphql",
-            json={
-                "query": f'mutation {{ createCampaign(input: {{name: "{name}"}}) {{ __typename }} }}'
-            },
+            json={"query": CREATE_NAMED.replace("NAME", name)},
             headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": claimed},
         )
         # then: the header comes back as the request's tag
@@ -166,6 +186,32 @@ async def test_a_client_correlation_id_only_tags_the_request(app_client: AppClie
     assert len(correlations) == 2
     assert len(set(correlations)) == 2
     assert claimed not in correlations
+
+
+async def test_two_commands_in_one_request_have_their_own_correlations(
+    app_client: AppClient,
+) -> None:
+    # given
+    token = await app_client.sign_up()
+
+    # when
+    await app_client.data(
+        'mutation { a: createCampaign(input: {name: "A"}) { __typename } '
+        'b: createCampaign(input: {name: "B"}) { __typename } }',
+        token=token,
+    )
+
+    # then
+    data = await app_client.data(
+        "{ campaigns { edges { node { events { edges { node { correlationId } } } } } } }",
+        token=token,
+    )
+    correlations = {
+        e["node"]["correlationId"]
+        for c in data["campaigns"]["edges"]
+        for e in c["node"]["events"]["edges"]
+    }
+    assert len(correlations) == 2
 
 
 async def test_a_request_without_a_usable_tag_gets_one(app_client: AppClient) -> None:

@@ -1,6 +1,9 @@
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.graphql_client import AppClient
+from novel_engine.web.security import JwtTokens
+from tests.graphql_client import SECRET, AppClient
 from tests.integration.helpers import count_rows, event_types
 
 SIGN_UP = """
@@ -115,3 +118,24 @@ async def test_a_forged_or_garbled_token_is_refused_with_401(app_client: AppClie
         assert response.status_code == 401, header
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert "Bearer" in response.headers["www-authenticate"]
+
+
+async def test_a_signed_token_of_a_user_who_does_not_exist_is_refused_with_401(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: a token signed with the server's key, for no account
+    token = JwtTokens(SECRET).issue(uuid.uuid4())
+    before = await count_rows(engine)
+
+    # when
+    response = await app_client.http.post(
+        "/graphql",
+        json={"query": 'mutation { createCampaign(input: {name: "C"}) { __typename } }'},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    # then
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "Bearer" in response.headers["www-authenticate"]
+    assert await count_rows(engine) == before

@@ -254,3 +254,51 @@ async def test_sessions_start_one_at_a_time_and_end(app_client: AppClient) -> No
             token=outsider,
         )
     ) == {"session": None}
+
+
+READ_TABLE = """
+query($id: ID!) {
+  campaign(id: $id) {
+    characters { name background }
+    sessions { turns { edges { node { actions {
+      character { name background } targets { name background }
+    } } } } }
+  }
+}
+"""
+
+MAKE_PRIVATE = """
+mutation($id: ID!) {
+  updateCharacter(id: $id, input: {visibility: PRIVATE, background: "Mira's secret"},
+                  expectedVersion: 1) { __typename }
+}
+"""
+
+
+async def test_a_character_made_private_is_hidden_from_other_members(
+    app_client: AppClient,
+) -> None:
+    # given: Bob's Tam spoke to Ada's Mira; then Ada made Mira private
+    table = await Table(app_client).set()
+    turn = await table.submit(table.bob, [act(table.tam, "DIALOGUE", "Hello", [table.mira])])
+    assert turn["__typename"] == "Turn", turn
+    changed = await app_client.data(MAKE_PRIVATE, {"id": table.mira["id"]}, token=table.ada)
+    assert changed["updateCharacter"]["__typename"] == "Character"
+
+    # when
+    as_bob = await app_client.data(READ_TABLE, {"id": table.campaign["id"]}, token=table.bob)
+    as_ada = await app_client.data(READ_TABLE, {"id": table.campaign["id"]}, token=table.ada)
+
+    # then: Bob sees neither Mira nor her background, through the campaign or the turn
+    assert as_bob["campaign"]["characters"] == [{"name": "Tam", "background": ""}]
+    [bob_turn] = as_bob["campaign"]["sessions"][0]["turns"]["edges"]
+    assert bob_turn["node"]["actions"] == [
+        {"character": {"name": "Tam", "background": ""}, "targets": []}
+    ]
+    assert "Mira" not in str(as_bob)
+    # and her owner still does
+    assert {"name": "Mira", "background": "Mira's secret"} in as_ada["campaign"]["characters"]
+    [ada_turn] = as_ada["campaign"]["sessions"][0]["turns"]["edges"]
+    assert ada_turn["node"]["actions"][0]["targets"] == [
+        {"name": "Mira", "background": "Mira's secret"}
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from novel_engine.graphql.pagination import position_cursor
+from novel_engine.web.security import JwtTokens
+from tests.graphql_client import SECRET
 from tests.integration.helpers import create_campaign
 from tests.live_server import LiveServer, live_server, settings_for
 
@@ -161,3 +164,11 @@ async def test_legacy_refuses_a_bad_token_with_connection_error(server: LiveServ
             await socket.recv()
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4403
+
+
+async def test_a_signed_token_of_a_user_who_does_not_exist_closes_4403(
+    server: LiveServer,
+) -> None:
+    token = JwtTokens(SECRET).issue(uuid.uuid4())
+    init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+    assert await closed_with(server, [init]) == (4403, "Forbidden")
