@@ -4,7 +4,8 @@ import pytest
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign, CampaignRole, merge_patch
-from novel_engine.domain.character import Character, CharacterKind, Personality, Visibility
+from novel_engine.domain.character import Character, Visibility
+from novel_engine.domain.commands import CreateCampaign, CreateCharacter
 from novel_engine.domain.errors import (
     AlreadyExists,
     Forbidden,
@@ -23,7 +24,7 @@ OUTSIDER = Actor(uuid.uuid4())
 
 def make_campaign() -> Campaign:
     campaign = Campaign.create(
-        OWNER, name="Gloom", description="", world_state={"weather": "rain", "day": 1}
+        OWNER, CreateCampaign("Gloom", world_state={"weather": "rain", "day": 1})
     )
     campaign.add_member(OWNER, GM.user_id, CampaignRole.GAMEMASTER)  # type: ignore[arg-type]
     campaign.add_member(GM, COAUTHOR.user_id, CampaignRole.COAUTHOR)  # type: ignore[arg-type]
@@ -32,25 +33,18 @@ def make_campaign() -> Campaign:
 
 
 def character_of(actor: Actor, visibility: Visibility = Visibility.PRIVATE) -> Character:
-    return Character.create(
-        actor,
-        name="Someone",
-        kind=CharacterKind.NPC,
-        personality=Personality(),
-        background="",
-        visibility=visibility,
-    )
+    return Character.create(actor, CreateCharacter("Someone", visibility=visibility))
 
 
 def test_the_creator_is_the_owner() -> None:
-    campaign = Campaign.create(OWNER, name="Gloom", description="", world_state={})
+    campaign = Campaign.create(OWNER, CreateCampaign("Gloom"))
     assert campaign.role_of(OWNER.user_id) is CampaignRole.OWNER
     assert campaign.events[0].event_type is EventType.CAMPAIGN_CREATED
 
 
 def test_world_state_must_be_a_json_object() -> None:
     with pytest.raises(InvalidInput) as caught:
-        Campaign.create(OWNER, name="x", description="", world_state=[1, 2])  # type: ignore[arg-type]
+        Campaign.create(OWNER, CreateCampaign("x", world_state=[1, 2]))
     assert caught.value.field == "worldState"
 
 

@@ -14,6 +14,7 @@ from novel_engine.domain.character import (
     SkillAcquisition,
     Visibility,
 )
+from novel_engine.domain.commands import CreateCharacter
 from novel_engine.domain.errors import (
     AlreadyExists,
     AuthenticationRequired,
@@ -36,7 +37,7 @@ def make_character(**overrides: object) -> Character:
         "visibility": Visibility.PRIVATE,
     }
     fields.update(overrides)
-    return Character.create(OWNER, **fields)  # type: ignore[arg-type]
+    return Character.create(OWNER, CreateCharacter(**fields))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value", [-0.01, 1.01, float("nan"), float("inf")])
@@ -49,7 +50,7 @@ def test_personality_traits_outside_zero_to_one_are_rejected_with_the_trait_name
 
 
 def test_creating_records_the_catalog_event() -> None:
-    character = make_character(skills=[Skill("maps", 7)])
+    character = make_character(skills=(Skill("maps", 7),))
 
     [event] = character.events
     assert event.event_type is EventType.CHARACTER_CREATED
@@ -64,14 +65,7 @@ def test_creating_records_the_catalog_event() -> None:
 
 def test_anonymous_users_cannot_create_characters() -> None:
     with pytest.raises(AuthenticationRequired):
-        Character.create(
-            Actor.anonymous(),
-            name="x",
-            kind=CharacterKind.NPC,
-            personality=Personality(),
-            background="",
-            visibility=Visibility.PUBLIC,
-        )
+        Character.create(Actor.anonymous(), CreateCharacter("x", visibility=Visibility.PUBLIC))
 
 
 @pytest.mark.parametrize(("name", "field"), [("", "name"), ("   ", "name"), ("x" * 201, "name")])

@@ -6,9 +6,15 @@ from novel_engine.domain.actor import Actor
 from novel_engine.domain.character import (
     Character,
     CharacterChanges,
-    CharacterKind,
-    Personality,
     Visibility,
+)
+from novel_engine.domain.commands import (
+    CreateCharacter,
+    CreateStory,
+    DeleteCharacter,
+    LogIn,
+    SignUp,
+    UpdateCharacter,
 )
 from novel_engine.domain.errors import EmailTaken, InvalidCredentials, NotFound, VersionConflict
 from novel_engine.domain.events import EventType
@@ -19,12 +25,7 @@ from tests.unit.fakes import FakeHasher, FakeUnitOfWork
 
 async def sign_up(uow: FakeUnitOfWork, email: str = "ada@example.com") -> uuid.UUID:
     user = await identity.sign_up(
-        uow,
-        Actor.anonymous(),
-        FakeHasher(),
-        email=email,
-        password="long enough",
-        display_name="Ada",
+        uow, Actor.anonymous(), FakeHasher(), SignUp(email, "long enough", "Ada")
     )
     return user.id
 
@@ -33,14 +34,7 @@ async def a_character(
     uow: FakeUnitOfWork, actor: Actor, name: str, visibility: Visibility = Visibility.PRIVATE
 ) -> Character:
     return await characters.create_character(
-        uow,
-        actor,
-        name=name,
-        kind=CharacterKind.NPC,
-        personality=Personality(),
-        background="",
-        visibility=visibility,
-        skills=[],
+        uow, actor, CreateCharacter(name, visibility=visibility)
     )
 
 
@@ -57,9 +51,9 @@ async def test_wrong_password_and_unknown_email_look_the_same() -> None:
     await sign_up(uow)
     for email, password in [("ada@example.com", "wrong password"), ("bob@example.com", "x")]:
         with pytest.raises(InvalidCredentials) as caught:
-            await identity.log_in(uow, FakeHasher(), email=email, password=password)
+            await identity.log_in(uow, FakeHasher(), LogIn(email, password))
         assert caught.value.message == "Email or password is wrong."
-    user = await identity.log_in(uow, FakeHasher(), email="Ada@Example.com", password="long enough")
+    user = await identity.log_in(uow, FakeHasher(), LogIn("Ada@Example.com", "long enough"))
     assert user.display_name == "Ada"
 
 
@@ -73,12 +67,13 @@ async def test_a_story_cannot_cast_someone_elses_private_character() -> None:
         await stories.create_story(
             uow,
             ada,
-            title="Heist",
-            genre=Genre.ADVENTURE,
-            themes=[],
-            tone=Tone.LIGHT,
-            visibility=Visibility.PUBLIC,
-            character_ids=[secret.id],
+            CreateStory(
+                "Heist",
+                Genre.ADVENTURE,
+                tone=Tone.LIGHT,
+                visibility=Visibility.PUBLIC,
+                character_ids=(secret.id,),
+            ),
         )
 
     assert caught.value.field == "characterIds"
@@ -90,11 +85,13 @@ async def test_a_stale_update_commits_nothing() -> None:
     uow = FakeUnitOfWork()
     ada = Actor(await sign_up(uow))
     mira = await a_character(uow, ada, "Mira")
-    await characters.update_character(uow, ada, mira.id, CharacterChanges(name="B"), 1)
+    await characters.update_character(uow, ada, UpdateCharacter(mira.id, CharacterChanges("B"), 1))
     uow.published.clear()
 
     with pytest.raises(VersionConflict):
-        await characters.update_character(uow, ada, mira.id, CharacterChanges(name="C"), 1)
+        await characters.update_character(
+            uow, ada, UpdateCharacter(mira.id, CharacterChanges("C"), 1)
+        )
 
     assert uow.characters.items[mira.id].name == "B"
     assert uow.published == []
@@ -104,6 +101,6 @@ async def test_deleting_removes_the_character_and_records_why() -> None:
     uow = FakeUnitOfWork()
     ada = Actor(await sign_up(uow))
     mira = await a_character(uow, ada, "Mira")
-    await characters.delete_character(uow, ada, mira.id)
+    await characters.delete_character(uow, ada, DeleteCharacter(mira.id))
     assert mira.id not in uow.characters.items
     assert uow.published[-1].event_type is EventType.CHARACTER_DELETED

@@ -4,7 +4,8 @@ import pytest
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign, CampaignRole
-from novel_engine.domain.character import Character, CharacterKind, Personality, Visibility
+from novel_engine.domain.character import Character
+from novel_engine.domain.commands import CreateCampaign, CreateCharacter
 from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
 from novel_engine.domain.events import EventType
 from novel_engine.domain.session import Action, ActionKind, Session
@@ -15,18 +16,11 @@ VIEWER = Actor(uuid.uuid4())
 
 
 def character(actor: Actor, name: str) -> Character:
-    return Character.create(
-        actor,
-        name=name,
-        kind=CharacterKind.NPC,
-        personality=Personality(),
-        background="",
-        visibility=Visibility.PRIVATE,
-    )
+    return Character.create(actor, CreateCharacter(name))
 
 
 def table() -> tuple[Campaign, Session, dict[uuid.UUID, Character], Character, Character]:
-    campaign = Campaign.create(OWNER, name="C", description="", world_state={})
+    campaign = Campaign.create(OWNER, CreateCampaign("C"))
     campaign.add_member(OWNER, COAUTHOR.user_id, CampaignRole.COAUTHOR)  # type: ignore[arg-type]
     campaign.add_member(OWNER, VIEWER.user_id, CampaignRole.VIEWER)  # type: ignore[arg-type]
     mira, tam = character(OWNER, "Mira"), character(COAUTHOR, "Tam")

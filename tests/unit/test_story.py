@@ -1,9 +1,11 @@
 import uuid
+from typing import Any
 
 import pytest
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.character import Visibility
+from novel_engine.domain.commands import AddStoryEvent, CreateStory
 from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import EventType
 from novel_engine.domain.story import Genre, PlotPoint, Story, Tone
@@ -15,13 +17,19 @@ HERO = uuid.uuid4()
 def make_story(themes: list[str] | None = None) -> Story:
     return Story.create(
         OWNER,
-        title="The Drowned Map",
-        genre=Genre.MYSTERY,
-        themes=themes if themes is not None else ["loss"],
-        tone=Tone.DARK,
-        visibility=Visibility.PRIVATE,
-        character_ids=[HERO, HERO],
+        CreateStory(
+            title="The Drowned Map",
+            genre=Genre.MYSTERY,
+            themes=tuple(themes) if themes is not None else ("loss",),
+            tone=Tone.DARK,
+            visibility=Visibility.PRIVATE,
+            character_ids=(HERO, HERO),
+        ),
     )
+
+
+def told(story: Story, description: str, **fields: Any) -> AddStoryEvent:
+    return AddStoryEvent(story.id, description, **fields)
 
 
 def test_creating_a_story_keeps_distinct_cast_and_records_an_event() -> None:
@@ -40,14 +48,9 @@ def test_themes_are_bounded() -> None:
 
 def test_events_are_numbered_in_the_order_they_are_told() -> None:
     story = make_story()
-    first = story.add_event(
-        OWNER, description="A map washes ashore.", plot_point=None, character_ids=[HERO]
-    )
+    first = story.add_event(OWNER, told(story, "A map washes ashore.", character_ids=(HERO,)))
     second = story.add_event(
-        OWNER,
-        description="The tide turns.",
-        plot_point=PlotPoint.INCITING_INCIDENT,
-        character_ids=[],
+        OWNER, told(story, "The tide turns.", plot_point=PlotPoint.INCITING_INCIDENT)
     )
     assert (first.sequence, second.sequence) == (1, 2)
     assert story.events[-2].event_type is EventType.STORY_EVENT_ADDED
@@ -58,7 +61,7 @@ def test_events_are_numbered_in_the_order_they_are_told() -> None:
 def test_an_event_involves_only_characters_of_the_story() -> None:
     story = make_story()
     with pytest.raises(InvalidInput) as caught:
-        story.add_event(OWNER, description="x", plot_point=None, character_ids=[uuid.uuid4()])
+        story.add_event(OWNER, told(story, "x", character_ids=(uuid.uuid4(),)))
     assert caught.value.field == "characterIds"
     assert story.entry_count == 0
 
@@ -66,4 +69,4 @@ def test_an_event_involves_only_characters_of_the_story() -> None:
 def test_only_the_owner_tells_the_story() -> None:
     story = make_story()
     with pytest.raises(Forbidden):
-        story.add_event(Actor(uuid.uuid4()), description="x", plot_point=None, character_ids=[])
+        story.add_event(Actor(uuid.uuid4()), told(story, "x"))

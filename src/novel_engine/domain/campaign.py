@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
@@ -21,6 +21,9 @@ from novel_engine.domain.errors import (
 )
 from novel_engine.domain.events import AggregateType, EventType, utcnow
 from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_json_object, require_text
+
+if TYPE_CHECKING:
+    from novel_engine.domain.commands import CreateCampaign
 
 MAX_MEMBERS = 500
 MAX_CHARACTERS = 500
@@ -69,17 +72,15 @@ class Campaign(Aggregate):
     character_ids: list[uuid.UUID] = field(default_factory=list)
 
     @classmethod
-    def create(
-        cls, actor: Actor, *, name: str, description: str, world_state: dict[str, Any]
-    ) -> Campaign:
+    def create(cls, actor: Actor, command: CreateCampaign) -> Campaign:
         owner_id = actor.require_user()
         campaign = cls(
             owner_id=owner_id,
-            name=require_text(name, "name", max_length=NAME_MAX),
+            name=require_text(command.name, "name", max_length=NAME_MAX),
             description=require_text(
-                description, "description", max_length=TEXT_MAX, allow_empty=True
+                command.description, "description", max_length=TEXT_MAX, allow_empty=True
             ),
-            world_state=require_json_object(world_state, "worldState"),
+            world_state=require_json_object(command.world_state, "worldState"),
         )
         campaign.members[owner_id] = Member(owner_id, CampaignRole.OWNER, campaign.created_at)
         campaign._record(

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.errors import AlreadyExists, Forbidden, InvalidInput
 from novel_engine.domain.events import AggregateType, EventType
 from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_text, require_unit_interval
+
+if TYPE_CHECKING:
+    from novel_engine.domain.commands import CreateCharacter
 
 MAX_SKILLS = 50
 MAX_RELATIONSHIPS = 200
@@ -131,28 +134,19 @@ class Character(Aggregate):
     relationships: list[Relationship] = field(default_factory=list)
 
     @classmethod
-    def create(
-        cls,
-        actor: Actor,
-        *,
-        name: str,
-        kind: CharacterKind,
-        personality: Personality,
-        background: str,
-        visibility: Visibility,
-        skills: list[Skill] | None = None,
-    ) -> Character:
+    def create(cls, actor: Actor, command: CreateCharacter) -> Character:
         owner_id = actor.require_user()
+        kind, personality, visibility = command.kind, command.personality, command.visibility
         character = cls(
             owner_id=owner_id,
-            name=require_text(name, "name", max_length=NAME_MAX),
+            name=require_text(command.name, "name", max_length=NAME_MAX),
             kind=kind,
             personality=personality,
             background=require_text(
-                background, "background", max_length=TEXT_MAX, allow_empty=True
+                command.background, "background", max_length=TEXT_MAX, allow_empty=True
             ),
             visibility=visibility,
-            skills=_unique_skills(list(skills or [])),
+            skills=_unique_skills(list(command.skills)),
         )
         character._record(
             actor,

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
@@ -13,6 +14,9 @@ from novel_engine.domain.character import Visibility, is_visible
 from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import AggregateType, EventType, utcnow
 from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_text
+
+if TYPE_CHECKING:
+    from novel_engine.domain.commands import AddStoryEvent, CreateStory
 
 MAX_THEMES = 20
 THEME_MAX = 60
@@ -90,26 +94,17 @@ class Story(Aggregate):
     new_entries: list[StoryEntry] = field(default_factory=list, repr=False)
 
     @classmethod
-    def create(
-        cls,
-        actor: Actor,
-        *,
-        title: str,
-        genre: Genre,
-        themes: list[str],
-        tone: Tone,
-        visibility: Visibility,
-        character_ids: list[uuid.UUID],
-    ) -> Story:
+    def create(cls, actor: Actor, command: CreateStory) -> Story:
         owner_id = actor.require_user()
+        genre, tone, visibility = command.genre, command.tone, command.visibility
         story = cls(
             owner_id=owner_id,
-            title=require_text(title, "title", max_length=NAME_MAX),
+            title=require_text(command.title, "title", max_length=NAME_MAX),
             genre=genre,
-            themes=_themes(themes),
+            themes=_themes(list(command.themes)),
             tone=tone,
             visibility=visibility,
-            character_ids=_distinct(character_ids, "characterIds"),
+            character_ids=_distinct(list(command.character_ids), "characterIds"),
         )
         story._record(
             actor,
@@ -130,17 +125,11 @@ class Story(Aggregate):
     def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
         return is_visible(self.visibility, self.owner_id, user_id)
 
-    def add_event(
-        self,
-        actor: Actor,
-        *,
-        description: str,
-        plot_point: PlotPoint | None,
-        character_ids: list[uuid.UUID],
-    ) -> StoryEntry:
+    def add_event(self, actor: Actor, command: AddStoryEvent) -> StoryEntry:
         if actor.require_user() != self.owner_id:
             raise Forbidden("Only the story's owner can add events to it.")
-        involved = _distinct(character_ids, "characterIds")
+        plot_point = command.plot_point
+        involved = _distinct(list(command.character_ids), "characterIds")
         strangers = [c for c in involved if c not in self.character_ids]
         if strangers:
             raise InvalidInput(f"Character {strangers[0]} is not in this story.", "characterIds")
@@ -148,7 +137,7 @@ class Story(Aggregate):
         entry = StoryEntry(
             id=uuid.uuid4(),
             sequence=self.entry_count,
-            description=require_text(description, "description", max_length=TEXT_MAX),
+            description=require_text(command.description, "description", max_length=TEXT_MAX),
             plot_point=plot_point,
             character_ids=tuple(involved),
             occurred_at=utcnow(),

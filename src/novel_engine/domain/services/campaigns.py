@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.campaign import Campaign, CampaignRole, Member
+from novel_engine.domain.campaign import Campaign, Member
+from novel_engine.domain.commands import (
+    AddCampaignCharacter,
+    AddCampaignMember,
+    CreateCampaign,
+    UpdateWorldState,
+)
 from novel_engine.domain.errors import NotFound
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.services.characters import visible_character
@@ -21,10 +26,8 @@ async def visible_campaign(uow: UnitOfWork, actor: Actor, campaign_id: uuid.UUID
     return campaign
 
 
-async def create_campaign(
-    uow: UnitOfWork, actor: Actor, *, name: str, description: str, world_state: dict[str, Any]
-) -> Campaign:
-    campaign = Campaign.create(actor, name=name, description=description, world_state=world_state)
+async def create_campaign(uow: UnitOfWork, actor: Actor, command: CreateCampaign) -> Campaign:
+    campaign = Campaign.create(actor, command)
     async with uow:
         await uow.campaigns.add(campaign)
         await uow.commit()
@@ -32,42 +35,34 @@ async def create_campaign(
 
 
 async def add_member(
-    uow: UnitOfWork, actor: Actor, campaign_id: uuid.UUID, email: str, role: CampaignRole
+    uow: UnitOfWork, actor: Actor, command: AddCampaignMember
 ) -> tuple[Campaign, Member]:
     actor.require_user()
-    address = normalize_email(email)
+    address = normalize_email(command.email)
     async with uow:
-        campaign = await visible_campaign(uow, actor, campaign_id)
+        campaign = await visible_campaign(uow, actor, command.campaign_id)
         user = await uow.users.get_by_email(address)
         if user is None:
             raise NotFound("No user with this email.", "email")
-        member = campaign.add_member(actor, user.id, role)
+        member = campaign.add_member(actor, user.id, command.role)
         await uow.commit()
     return campaign, member
 
 
-async def add_character(
-    uow: UnitOfWork, actor: Actor, campaign_id: uuid.UUID, character_id: uuid.UUID
-) -> Campaign:
+async def add_character(uow: UnitOfWork, actor: Actor, command: AddCampaignCharacter) -> Campaign:
     actor.require_user()
     async with uow:
-        campaign = await visible_campaign(uow, actor, campaign_id)
-        character = await visible_character(uow, actor, character_id, "characterId")
+        campaign = await visible_campaign(uow, actor, command.campaign_id)
+        character = await visible_character(uow, actor, command.character_id, "characterId")
         campaign.add_character(actor, character)
         await uow.commit()
     return campaign
 
 
-async def update_world_state(
-    uow: UnitOfWork,
-    actor: Actor,
-    campaign_id: uuid.UUID,
-    patch: Any,
-    expected_version: int,
-) -> Campaign:
+async def update_world_state(uow: UnitOfWork, actor: Actor, command: UpdateWorldState) -> Campaign:
     actor.require_user()
     async with uow:
-        campaign = await visible_campaign(uow, actor, campaign_id)
-        campaign.update_world_state(actor, patch, expected_version)
+        campaign = await visible_campaign(uow, actor, command.campaign_id)
+        campaign.update_world_state(actor, command.patch, command.expected_version)
         await uow.commit()
     return campaign

@@ -5,16 +5,13 @@ from __future__ import annotations
 import uuid
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.character import (
-    Character,
-    CharacterChanges,
-    CharacterKind,
-    Personality,
-    Relationship,
-    RelationshipType,
-    Skill,
-    SkillAcquisition,
-    Visibility,
+from novel_engine.domain.character import Character
+from novel_engine.domain.commands import (
+    CreateCharacter,
+    DeleteCharacter,
+    FormRelationship,
+    GainSkill,
+    UpdateCharacter,
 )
 from novel_engine.domain.errors import NotFound
 from novel_engine.domain.ports import UnitOfWork
@@ -30,88 +27,49 @@ async def visible_character(
     return character
 
 
-async def create_character(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    name: str,
-    kind: CharacterKind,
-    personality: Personality,
-    background: str,
-    visibility: Visibility,
-    skills: list[Skill],
-) -> Character:
-    character = Character.create(
-        actor,
-        name=name,
-        kind=kind,
-        personality=personality,
-        background=background,
-        visibility=visibility,
-        skills=skills,
-    )
+async def create_character(uow: UnitOfWork, actor: Actor, command: CreateCharacter) -> Character:
+    character = Character.create(actor, command)
     async with uow:
         await uow.characters.add(character)
         await uow.commit()
     return character
 
 
-async def update_character(
-    uow: UnitOfWork,
-    actor: Actor,
-    character_id: uuid.UUID,
-    changes: CharacterChanges,
-    expected_version: int,
-) -> Character:
+async def update_character(uow: UnitOfWork, actor: Actor, command: UpdateCharacter) -> Character:
     actor.require_user()
     async with uow:
-        character = await visible_character(uow, actor, character_id)
-        character.update(actor, expected_version, changes)
+        character = await visible_character(uow, actor, command.character_id)
+        character.update(actor, command.expected_version, command.changes)
         await uow.commit()
     return character
 
 
-async def delete_character(uow: UnitOfWork, actor: Actor, character_id: uuid.UUID) -> Character:
+async def delete_character(uow: UnitOfWork, actor: Actor, command: DeleteCharacter) -> Character:
     actor.require_user()
     async with uow:
-        character = await visible_character(uow, actor, character_id)
+        character = await visible_character(uow, actor, command.character_id)
         character.delete(actor)
         await uow.characters.remove(character)
         await uow.commit()
     return character
 
 
-async def gain_skill(
-    uow: UnitOfWork,
-    actor: Actor,
-    character_id: uuid.UUID,
-    skill: Skill,
-    method: SkillAcquisition,
-    context: str,
-) -> Character:
+async def gain_skill(uow: UnitOfWork, actor: Actor, command: GainSkill) -> Character:
     actor.require_user()
     async with uow:
-        character = await visible_character(uow, actor, character_id, "characterId")
-        character.gain_skill(actor, skill, method, context)
+        character = await visible_character(uow, actor, command.character_id, "characterId")
+        character.gain_skill(actor, command.skill, command.method, command.context)
         await uow.commit()
     return character
 
 
-async def form_relationship(
-    uow: UnitOfWork,
-    actor: Actor,
-    character_id: uuid.UUID,
-    related_character_id: uuid.UUID,
-    type: RelationshipType,
-    strength: float,
-    context: str,
-) -> Character:
+async def form_relationship(uow: UnitOfWork, actor: Actor, command: FormRelationship) -> Character:
     actor.require_user()
-    relationship = Relationship(related_character_id, type, strength, context)
+    related_id = command.relationship.related_character_id
     async with uow:
-        character = await visible_character(uow, actor, character_id, "characterId")
-        if related_character_id != character_id:
-            await visible_character(uow, actor, related_character_id, "relatedCharacterId")
-        character.form_relationship(actor, relationship)
+        character = await visible_character(uow, actor, command.character_id, "characterId")
+        if related_id != command.character_id:
+            await visible_character(uow, actor, related_id, "relatedCharacterId")
+        character.form_relationship(actor, command.relationship)
         await uow.commit()
     return character

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.commands import LogIn, SignUp
 from novel_engine.domain.errors import EmailTaken, InvalidCredentials, InvalidInput
 from novel_engine.domain.ports import PasswordHasher, UnitOfWork
 from novel_engine.domain.user import (
@@ -14,20 +15,12 @@ from novel_engine.domain.user import (
 from novel_engine.domain.values import require_text
 
 
-async def sign_up(
-    uow: UnitOfWork,
-    actor: Actor,
-    hasher: PasswordHasher,
-    *,
-    email: str,
-    password: str,
-    display_name: str,
-) -> User:
-    address = normalize_email(email)
-    require_text(display_name, "displayName", max_length=DISPLAY_NAME_MAX)
-    password_hash = await hasher.hash(check_password(password))
+async def sign_up(uow: UnitOfWork, actor: Actor, hasher: PasswordHasher, command: SignUp) -> User:
+    address = normalize_email(command.email)
+    require_text(command.display_name, "displayName", max_length=DISPLAY_NAME_MAX)
+    password_hash = await hasher.hash(check_password(command.password))
     user = User.register(
-        actor, email=address, display_name=display_name, password_hash=password_hash
+        actor, email=address, display_name=command.display_name, password_hash=password_hash
     )
     async with uow:
         if await uow.users.get_by_email(user.email) is not None:
@@ -37,10 +30,11 @@ async def sign_up(
     return user
 
 
-async def log_in(uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str) -> User:
+async def log_in(uow: UnitOfWork, hasher: PasswordHasher, command: LogIn) -> User:
     """The same answer, and about the same time, for an unknown email and a wrong password."""
+    password = command.password
     try:
-        address = normalize_email(email)
+        address = normalize_email(command.email)
     except InvalidInput:
         address = None
     async with uow:

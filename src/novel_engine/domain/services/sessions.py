@@ -6,11 +6,11 @@ import uuid
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
+from novel_engine.domain.commands import EndSession, StartSession, SubmitTurn
 from novel_engine.domain.errors import AlreadyExists, IdempotencyConflict, NotFound
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.services.campaigns import visible_campaign
 from novel_engine.domain.session import (
-    Action,
     Session,
     Turn,
     check_idempotency_key,
@@ -18,10 +18,10 @@ from novel_engine.domain.session import (
 )
 
 
-async def start_session(uow: UnitOfWork, actor: Actor, campaign_id: uuid.UUID) -> Session:
+async def start_session(uow: UnitOfWork, actor: Actor, command: StartSession) -> Session:
     actor.require_user()
     async with uow:
-        campaign = await visible_campaign(uow, actor, campaign_id)
+        campaign = await visible_campaign(uow, actor, command.campaign_id)
         campaign.ensure_can_direct(actor)
         if await uow.sessions.has_active(campaign.id):
             raise AlreadyExists("A session is already running; end it first.", "campaignId")
@@ -42,28 +42,23 @@ async def _played_by(
     return session, campaign
 
 
-async def end_session(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> Session:
+async def end_session(uow: UnitOfWork, actor: Actor, command: EndSession) -> Session:
     actor.require_user()
     async with uow:
-        session, campaign = await _played_by(uow, actor, session_id)
+        session, campaign = await _played_by(uow, actor, command.session_id)
         session.end(actor, campaign)
         await uow.commit()
     return session
 
 
-async def submit_turn(
-    uow: UnitOfWork,
-    actor: Actor,
-    session_id: uuid.UUID,
-    actions: list[Action],
-    idempotency_key: str | None = None,
-) -> Turn:
+async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Turn:
     """Play one turn. Turns of a session queue on its row lock; a retried submit with the
     same idempotency key and the same actions returns the first turn and writes nothing."""
     actor.require_user()
-    key = check_idempotency_key(idempotency_key)
+    key = check_idempotency_key(command.idempotency_key)
+    actions = list(command.actions)
     async with uow:
-        session, campaign = await _played_by(uow, actor, session_id)
+        session, campaign = await _played_by(uow, actor, command.session_id)
         if key is not None:
             earlier = await uow.sessions.turn_by_key(session.id, key)
             if earlier is not None:

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.character import Visibility
+from novel_engine.domain.commands import AddStoryEvent, CreateStory
 from novel_engine.domain.errors import NotFound
 from novel_engine.domain.ports import UnitOfWork
-from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
+from novel_engine.domain.story import Story, StoryEntry
 
 
-async def create_story(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    title: str,
-    genre: Genre,
-    themes: list[str],
-    tone: Tone,
-    visibility: Visibility,
-    character_ids: list[uuid.UUID],
-) -> Story:
-    story = Story.create(
-        actor,
-        title=title,
-        genre=genre,
-        themes=themes,
-        tone=tone,
-        visibility=visibility,
-        character_ids=character_ids,
-    )
+async def create_story(uow: UnitOfWork, actor: Actor, command: CreateStory) -> Story:
+    story = Story.create(actor, command)
     async with uow:
         found = await uow.characters.get_many(story.character_ids)
         visible = {c.id for c in found if c.is_visible_to(actor.user_id)}
@@ -43,21 +23,13 @@ async def create_story(
 
 
 async def add_story_event(
-    uow: UnitOfWork,
-    actor: Actor,
-    story_id: uuid.UUID,
-    *,
-    description: str,
-    plot_point: PlotPoint | None,
-    character_ids: list[uuid.UUID],
+    uow: UnitOfWork, actor: Actor, command: AddStoryEvent
 ) -> tuple[Story, StoryEntry]:
     actor.require_user()
     async with uow:
-        story = await uow.stories.get(story_id)
+        story = await uow.stories.get(command.story_id)
         if story is None or not story.is_visible_to(actor.user_id):
             raise NotFound("No story with this id.", "storyId")
-        entry = story.add_event(
-            actor, description=description, plot_point=plot_point, character_ids=character_ids
-        )
+        entry = story.add_event(actor, command)
         await uow.commit()
     return story, entry

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import strawberry
 from strawberry.scalars import JSON
 
-from novel_engine.domain import errors
+from novel_engine.domain import commands, errors
 from novel_engine.domain.campaign import Campaign as CampaignModel
 from novel_engine.domain.services import campaigns as service
 from novel_engine.graphql.campaigns.inputs import CreateCampaignInput
@@ -47,10 +45,11 @@ class CampaignsMutation:
             lambda: service.create_campaign(
                 ctx.uow(),
                 ctx.actor(),
-                name=input.name,
-                description=input.description,
-                # Any JSON value: the campaign refuses what is not an object.
-                world_state=cast(Any, input.world_state if input.world_state is not None else {}),
+                commands.CreateCampaign(
+                    input.name,
+                    input.description,
+                    input.world_state if input.world_state is not None else {},
+                ),
             ),
             Campaign.from_model,
         )
@@ -62,13 +61,10 @@ class CampaignsMutation:
         ctx = info.context
 
         async def run() -> CampaignModel:
-            campaign, _ = await service.add_member(
-                ctx.uow(),
-                ctx.actor(),
-                require_id(campaign_id, "campaignId", "campaign"),
-                email,
-                role,
+            command = commands.AddCampaignMember(
+                require_id(campaign_id, "campaignId", "campaign"), email, role
             )
+            campaign, _ = await service.add_member(ctx.uow(), ctx.actor(), command)
             return campaign
 
         return await AddCampaignMemberResult.attempt(run, Campaign.from_model)
@@ -82,8 +78,10 @@ class CampaignsMutation:
             lambda: service.add_character(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(campaign_id, "campaignId", "campaign"),
-                require_id(character_id, "characterId", "character"),
+                commands.AddCampaignCharacter(
+                    require_id(campaign_id, "campaignId", "campaign"),
+                    require_id(character_id, "characterId", "character"),
+                ),
             ),
             Campaign.from_model,
         )
@@ -100,9 +98,9 @@ class CampaignsMutation:
             lambda: service.update_world_state(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(campaign_id, "campaignId", "campaign"),
-                patch,
-                expected_version,
+                commands.UpdateWorldState(
+                    require_id(campaign_id, "campaignId", "campaign"), patch, expected_version
+                ),
             ),
             Campaign.from_model,
         )

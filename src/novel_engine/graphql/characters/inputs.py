@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from novel_engine.domain import character as domain
+from novel_engine.domain import commands
 from novel_engine.graphql.enums import (
     CharacterKind,
     RelationshipType,
@@ -49,6 +50,16 @@ class CreateCharacterInput:
     background: str = ""
     visibility: Visibility = Visibility.PRIVATE
     skills: list[SkillInput] | None = None
+
+    def to_command(self) -> commands.CreateCharacter:
+        return commands.CreateCharacter(
+            name=self.name,
+            kind=self.kind,
+            personality=(self.personality or PersonalityInput()).to_domain(),
+            background=self.background,
+            visibility=self.visibility,
+            skills=tuple(s.to_domain() for s in self.skills or []),
+        )
 
 
 @strawberry.input

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from novel_engine.domain import errors
-from novel_engine.domain.character import Skill
+from novel_engine.domain import commands, errors
+from novel_engine.domain.character import Relationship, Skill
 from novel_engine.domain.services import characters as service
 from novel_engine.graphql.characters.inputs import (
     CreateCharacterInput,
     FormRelationshipInput,
     GainSkillInput,
-    PersonalityInput,
     UpdateCharacterInput,
 )
 from novel_engine.graphql.characters.types import Character, DeletedCharacter
@@ -48,16 +47,7 @@ class CharactersMutation:
     async def create_character(self, info: Info, input: CreateCharacterInput) -> Character | Error:
         ctx = info.context
         return await CreateCharacterResult.attempt(
-            lambda: service.create_character(
-                ctx.uow(),
-                ctx.actor(),
-                name=input.name,
-                kind=input.kind,
-                personality=(input.personality or PersonalityInput()).to_domain(),
-                background=input.background,
-                visibility=input.visibility,
-                skills=[s.to_domain() for s in input.skills or []],
-            ),
+            lambda: service.create_character(ctx.uow(), ctx.actor(), input.to_command()),
             Character.from_model,
         )
 
@@ -73,9 +63,9 @@ class CharactersMutation:
             lambda: service.update_character(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(id, "id", "character"),
-                input.to_domain(),
-                expected_version,
+                commands.UpdateCharacter(
+                    require_id(id, "id", "character"), input.to_domain(), expected_version
+                ),
             ),
             Character.from_model,
         )
@@ -85,7 +75,7 @@ class CharactersMutation:
         ctx = info.context
         return await DeleteCharacterResult.attempt(
             lambda: service.delete_character(
-                ctx.uow(), ctx.actor(), require_id(id, "id", "character")
+                ctx.uow(), ctx.actor(), commands.DeleteCharacter(require_id(id, "id", "character"))
             ),
             lambda deleted: DeletedCharacter(id=strawberry.ID(str(deleted.id))),
         )
@@ -99,10 +89,12 @@ class CharactersMutation:
             lambda: service.gain_skill(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(character_id, "characterId", "character"),
-                Skill(input.name, input.level),
-                input.acquisition_method,
-                input.context,
+                commands.GainSkill(
+                    require_id(character_id, "characterId", "character"),
+                    Skill(input.name, input.level),
+                    input.acquisition_method,
+                    input.context,
+                ),
             ),
             Character.from_model,
         )
@@ -116,11 +108,15 @@ class CharactersMutation:
             lambda: service.form_relationship(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(character_id, "characterId", "character"),
-                require_id(input.related_character_id, "relatedCharacterId", "character"),
-                input.type,
-                input.strength,
-                input.context,
+                commands.FormRelationship(
+                    require_id(character_id, "characterId", "character"),
+                    Relationship(
+                        require_id(input.related_character_id, "relatedCharacterId", "character"),
+                        input.type,
+                        input.strength,
+                        input.context,
+                    ),
+                ),
             ),
             Character.from_model,
         )

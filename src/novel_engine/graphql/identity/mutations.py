@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from novel_engine.domain import errors
+from novel_engine.domain import commands, errors
 from novel_engine.domain.services import identity
 from novel_engine.domain.user import User as UserModel
 from novel_engine.graphql.context import Info, RequestContext
@@ -33,9 +33,7 @@ class IdentityMutation:
                 ctx.uow(),
                 ctx.actor(),
                 ctx.services.hasher,
-                email=input.email,
-                password=input.password,
-                display_name=input.display_name,
+                commands.SignUp(input.email, input.password, input.display_name),
             ),
             lambda user: _signed_in(ctx, user),
         )
@@ -45,7 +43,7 @@ class IdentityMutation:
         ctx = info.context
         return await AuthResult.attempt(
             lambda: identity.log_in(
-                ctx.uow(), ctx.services.hasher, email=input.email, password=input.password
+                ctx.uow(), ctx.services.hasher, commands.LogIn(input.email, input.password)
             ),
             lambda user: _signed_in(ctx, user),
         )

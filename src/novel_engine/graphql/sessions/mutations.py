@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from novel_engine.domain import errors
+from novel_engine.domain import commands, errors
 from novel_engine.domain.services import sessions as service
 from novel_engine.domain.session import Action
 from novel_engine.graphql.campaigns.mutations import CHANGE_ERRORS
@@ -47,7 +47,9 @@ class SessionsMutation:
         ctx = info.context
         return await StartSessionResult.attempt(
             lambda: service.start_session(
-                ctx.uow(), ctx.actor(), require_id(campaign_id, "campaignId", "campaign")
+                ctx.uow(),
+                ctx.actor(),
+                commands.StartSession(require_id(campaign_id, "campaignId", "campaign")),
             ),
             Session.from_model,
         )
@@ -57,7 +59,9 @@ class SessionsMutation:
         ctx = info.context
         return await EndSessionResult.attempt(
             lambda: service.end_session(
-                ctx.uow(), ctx.actor(), require_id(session_id, "sessionId", "session")
+                ctx.uow(),
+                ctx.actor(),
+                commands.EndSession(require_id(session_id, "sessionId", "session")),
             ),
             Session.from_model,
         )
@@ -79,9 +83,11 @@ class SessionsMutation:
             lambda: service.submit_turn(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(session_id, "sessionId", "session"),
-                [_action(i, a) for i, a in enumerate(input.actions)],
-                idempotency_key,
+                commands.SubmitTurn(
+                    require_id(session_id, "sessionId", "session"),
+                    tuple(_action(i, a) for i, a in enumerate(input.actions)),
+                    idempotency_key,
+                ),
             ),
             Turn.from_model,
         )

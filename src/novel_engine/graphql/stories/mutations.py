@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 
-from novel_engine.domain import errors
+from novel_engine.domain import commands, errors
 from novel_engine.domain.services import stories as service
 from novel_engine.domain.story import Story as StoryModel
 from novel_engine.domain.story import StoryEntry
@@ -31,6 +33,10 @@ AddStoryEventResult = ResultUnion(
 )
 
 
+def _character_ids(given: list[strawberry.ID] | None) -> tuple[uuid.UUID, ...]:
+    return tuple(require_id(c, "characterIds", "character") for c in given or ())
+
+
 def _story_event_added(added: tuple[StoryModel, StoryEntry]) -> StoryEventAdded:
     story, entry = added
     return StoryEventAdded(story=Story.from_model(story), event=StoryEvent.from_model(entry))
@@ -45,14 +51,14 @@ class StoriesMutation:
             lambda: service.create_story(
                 ctx.uow(),
                 ctx.actor(),
-                title=input.title,
-                genre=input.genre,
-                themes=list(input.themes or []),
-                tone=input.tone,
-                visibility=input.visibility,
-                character_ids=[
-                    require_id(c, "characterIds", "character") for c in input.character_ids or []
-                ],
+                commands.CreateStory(
+                    title=input.title,
+                    genre=input.genre,
+                    themes=tuple(input.themes or ()),
+                    tone=input.tone,
+                    visibility=input.visibility,
+                    character_ids=_character_ids(input.character_ids),
+                ),
             ),
             Story.from_model,
         )
@@ -66,12 +72,12 @@ class StoriesMutation:
             lambda: service.add_story_event(
                 ctx.uow(),
                 ctx.actor(),
-                require_id(story_id, "storyId", "story"),
-                description=input.description,
-                plot_point=input.plot_point,
-                character_ids=[
-                    require_id(c, "characterIds", "character") for c in input.character_ids or []
-                ],
+                commands.AddStoryEvent(
+                    require_id(story_id, "storyId", "story"),
+                    input.description,
+                    input.plot_point,
+                    _character_ids(input.character_ids),
+                ),
             ),
             _story_event_added,
         )
