@@ -252,7 +252,9 @@ async def test_health_ready_and_metrics(app_client: AppClient) -> None:
     assert 'novel_engine_graphql_requests_total{method="POST",status="200"}' in metrics.text
 
 
-async def test_unexpected_failures_are_masked(app_client: AppClient, engine: AsyncEngine) -> None:
+async def test_unexpected_failures_are_masked_and_logged_with_the_request_tag(
+    app_client: AppClient, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
     # given: a table the server needs has gone away
     token = await app_client.sign_up()
     async with engine.begin() as conn:
@@ -265,7 +267,7 @@ async def test_unexpected_failures_are_masked(app_client: AppClient, engine: Asy
                 "query": 'mutation { createStory(input: {title: "T", genre: DRAMA}) '
                 "{ ... on Story { events { edges { cursor } } } } }"
             },
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "tag-4711"},
         )
     finally:
         async with engine.begin() as conn:
@@ -278,3 +280,6 @@ async def test_unexpected_failures_are_masked(app_client: AppClient, engine: Asy
     assert error["message"] == "Unexpected error."
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "story_entries" not in response.text
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged.getMessage().startswith("request tag-4711: ")
+    assert logged.exc_info is not None

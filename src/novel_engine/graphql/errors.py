@@ -91,7 +91,7 @@ class ResultUnion:
         self.success = success
         self.failures = failures
 
-    @property
+    @functools.cached_property
     def annotation(self) -> Any:
         """The union for Strawberry (the mutation's `graphql_type`)."""
         members = [self.success, *(error_type(f) for f in self.failures)]
