@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.commands import CreateCampaign, UpdateWorldState
 from novel_engine.domain.errors import VersionConflict
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.services import campaigns
@@ -108,15 +109,13 @@ async def test_concurrent_world_updates_one_winner_per_version_and_dense_positio
 ) -> None:
     # given
     owner = await a_user(engine)
-    campaign = await campaigns.create_campaign(
-        SqlUnitOfWork(engine), owner, name="Race", description="", world_state={}
-    )
+    campaign = await campaigns.create_campaign(SqlUnitOfWork(engine), owner, CreateCampaign("Race"))
 
     # when: ten writers all claim version 1
     async def update(i: int) -> bool:
         try:
             await campaigns.update_world_state(
-                SqlUnitOfWork(engine), owner, campaign.id, {"winner": i}, 1
+                SqlUnitOfWork(engine), owner, UpdateWorldState(campaign.id, {"winner": i}, 1)
             )
             return True
         except VersionConflict:
@@ -132,7 +131,7 @@ async def test_concurrent_world_updates_one_winner_per_version_and_dense_positio
 async def test_many_concurrent_writers_get_gapless_ordered_positions(engine: AsyncEngine) -> None:
     owner = await a_user(engine)
     campaign = await campaigns.create_campaign(
-        SqlUnitOfWork(engine), owner, name="Busy", description="", world_state={"n": 0}
+        SqlUnitOfWork(engine), owner, CreateCampaign("Busy", world_state={"n": 0})
     )
 
     async def bump() -> None:
