@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.character import Visibility
+from novel_engine.domain.character import Character, CharacterKind, Personality, Visibility
 from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import EventType
 from novel_engine.domain.story import Genre, PlotPoint, Story, Tone
@@ -67,3 +67,27 @@ def test_only_the_owner_tells_the_story() -> None:
     story = make_story()
     with pytest.raises(Forbidden):
         story.add_event(Actor(uuid.uuid4()), description="x", plot_point=None, character_ids=[])
+
+
+def test_a_deleted_character_leaves_the_cast_but_not_the_events_it_was_in() -> None:
+    hero = Character.create(
+        OWNER,
+        name="Hero",
+        kind=CharacterKind.NPC,
+        personality=Personality(),
+        background="",
+        visibility=Visibility.PRIVATE,
+    )
+    story = make_story()
+    story.character_ids.append(hero.id)
+    entry = story.add_event(OWNER, description="Met.", plot_point=None, character_ids=[hero.id])
+    deletion = hero.delete(OWNER)
+
+    story.remove_deleted_character(OWNER, hero, deletion)
+
+    assert story.character_ids == [HERO]
+    assert entry.character_ids == (hero.id,)
+    removed = story.events[-1]
+    assert removed.event_type.value == "narratives.story.character-removed"
+    assert removed.causation_id == deletion.event_id
+    assert removed.payload["version"] == story.version == 3
