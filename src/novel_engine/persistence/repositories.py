@@ -60,7 +60,8 @@ class _Repository(TrackingRepository[A]):
 
     def _for_update(self, stmt: Select[Any]) -> Select[Any]:
         # SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE.
-        # Rows are locked in id order, so two writers never wait on each other in a cycle.
+        # A statement locks its rows in id order, so two writers locking overlapping sets
+        # (the campaigns that cast a character, say) never wait on each other in a cycle.
         return stmt.order_by(self.table.c.id).with_for_update()
 
     async def _insert(self, aggregate: A, values: dict[str, Any]) -> None:

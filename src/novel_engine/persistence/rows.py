@@ -132,6 +132,18 @@ def to_turn(row: Row[Any]) -> Turn:
     )
 
 
+def to_user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        password_hash=row.password_hash,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
 # Writing: the column values of an aggregate's own row (its version is the new one).
 
 
@@ -252,15 +264,3 @@ def user_values(user: User) -> dict[str, Any]:
         "password_hash": user.password_hash,
         **_base_values(user),
     }
-
-
-def to_user(row: Row[Any]) -> User:
-    return User(
-        id=row.id,
-        email=row.email,
-        display_name=row.display_name,
-        password_hash=row.password_hash,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
