@@ -121,7 +121,7 @@ class DocumentMeasure:
             if isinstance(selection, FragmentSpreadNode):
                 if selection.name.value in self._fragments:
                     names.append(selection.name.value)
-            elif selection.selection_set is not None:
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
                 names.extend(self._spreads(selection.selection_set))
         return names
 
