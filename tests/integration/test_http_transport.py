@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql_client import AppClient
-from tests.integration.helpers import count_rows
+from tests.integration.helpers import count_rows, fragment_bomb
 
 GQL_RESPONSE = "application/graphql-response+json"
 SIGN_UP = (
@@ -206,14 +206,6 @@ async def test_unexpected_failures_are_masked(app_client: AppClient, engine: Asy
     assert error["message"] == "Unexpected error."
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "story_entries" not in response.text
-
-
-def fragment_bomb(levels: int, width: int, leaf: str = "viewer { id }") -> str:
-    """Fragments that each spread the next `width` times: width**levels paths to the leaf."""
-    fragments = [
-        f"fragment F{i} on Query{{{' '.join([f'...F{i + 1}'] * width)}}}" for i in range(levels)
-    ]
-    return " ".join(["{...F0}", *fragments, f"fragment F{levels} on Query{{{leaf}}}"])
 
 
 @pytest.mark.parametrize(("levels", "width"), [(26, 2), (10, 8)])
