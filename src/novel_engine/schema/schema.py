@@ -5,10 +5,9 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
@@ -27,6 +26,7 @@ from novel_engine.schema.errors import (
     VersionConflict,
 )
 from novel_engine.schema.extensions import ErrorPolicy, RequireOperationName
+from novel_engine.schema.limits import operation_limits
 from novel_engine.schema.mutation import Mutation
 from novel_engine.schema.query import Query
 from novel_engine.schema.subscription import Subscription
@@ -35,6 +35,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 CACHE_SIZE = 512
+OPERATION_LIMITS = operation_limits(MAX_DEPTH, MAX_ALIASES)
 
 
 class NovelSchema(strawberry.Schema):
@@ -68,8 +69,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             RequireOperationName,
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules([OPERATION_LIMITS]),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ],
     )

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from novel_engine.resolvers.context import RequestContext, Services
 from novel_engine.subscriptions.feeds import SlowConsumer
 from novel_engine.web.operations import OperationRunner
+from novel_engine.web.request_json import RequestJsonError, decode_request_json
 from novel_engine.web.security import InvalidToken, JwtTokens
 
 log = logging.getLogger(__name__)
@@ -110,9 +111,9 @@ class Connection(ABC):
                     await self.close(4400, "Send messages as text.")
                     break
                 try:
-                    data = json.loads(text)
-                except json.JSONDecodeError:
-                    await self.close(4400, "Invalid JSON.")
+                    data = decode_request_json(text)
+                except RequestJsonError as exc:
+                    await self.close(4400, f"The message {exc}."[:120])
                     break
                 if not isinstance(data, dict) or not isinstance(data.get("type"), str):
                     await self.close(4400, "Invalid message.")
