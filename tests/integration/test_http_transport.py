@@ -268,6 +268,10 @@ VIEWER_ID = "{ viewer { id } }"
             "The request body holds a lone UTF-16 surrogate (such as \\ud800), which is not text.",
         ),
         (
+            '{"query": "{ viewer { id } }", "variables": {"x": "a\\u0000b"}}',
+            "The request body holds a NUL character (\\u0000), which cannot be stored.",
+        ),
+        (
             '{"query": "{ viewer { id } }", "variables": {"\\udfff": 1}}',
             "The request body holds a lone UTF-16 surrogate (such as \\ud800), which is not text.",
         ),
@@ -342,3 +346,24 @@ async def test_a_lone_surrogate_is_refused_before_anything_is_stored(
     assert await app_client.data("{ campaigns { edges { cursor } } }", token=token) == {
         "campaigns": {"edges": []}
     }
+
+
+async def test_a_nul_inside_the_document_is_an_invalid_input_and_stores_nothing(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: the request JSON is clean; the GraphQL string literal escapes a NUL
+    token = await app_client.sign_up()
+    before = await count_rows(engine)
+    # when
+    data = await app_client.data(
+        'mutation { createCampaign(input: {name: "Gloom\\u0000Harbour"}) {'
+        " __typename ... on Error { code field } } }",
+        token=token,
+    )
+    # then
+    assert data["createCampaign"] == {
+        "__typename": "InvalidInputError",
+        "code": "INVALID_INPUT",
+        "field": "name",
+    }
+    assert await count_rows(engine) == before

@@ -33,6 +33,14 @@ def test_json_with_a_lone_surrogate_anywhere_is_refused(document: dict[str, obje
     assert caught.value.field == "patch"
 
 
+def test_text_and_json_with_a_nul_are_refused() -> None:
+    with pytest.raises(InvalidInput):
+        require_text("Mira\x00Vey", "name", max_length=200)
+    with pytest.raises(InvalidInput) as caught:
+        require_json_object({"note": "a\x00b"}, "patch")
+    assert caught.value.field == "patch"
+
+
 def test_json_size_is_counted_in_utf8_bytes() -> None:
     assert require_json_object({"note": PAIRED * 60_000}, "patch")
     with pytest.raises(InvalidInput):

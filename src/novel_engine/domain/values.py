@@ -14,19 +14,23 @@ TEXT_MAX = 10_000
 JSON_MAX_BYTES = 256 * 1024
 
 # Lone UTF-16 surrogates reach Python strings through JSON escapes ("\ud800") but have no
-# UTF-8 form: once stored, every read that encodes them fails, for every reader.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# UTF-8 form: once stored, every read that encodes them fails, for every reader. NUL
+# ("\u0000") is refused by PostgreSQL's text and JSONB types, so it is not text either.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def is_valid_text(value: str) -> bool:
-    """True when `value` can be encoded as UTF-8 (it holds no lone surrogate)."""
-    return _SURROGATE.search(value) is None
+    """True when `value` can be stored and encoded as UTF-8: no lone surrogate, no NUL."""
+    return _NOT_TEXT.search(value) is None
 
 
 def require_valid_text(value: str, field: str) -> str:
     """Return `value`, or raise InvalidInput naming `field` if it is not valid text."""
     if not is_valid_text(value):
-        raise InvalidInput(f"{field} is not valid text: it holds a lone UTF-16 surrogate.", field)
+        raise InvalidInput(
+            f"{field} is not valid text: it holds a NUL character or a lone UTF-16 surrogate.",
+            field,
+        )
     return value
 
 
@@ -54,15 +58,28 @@ def require_json_object(value: Any, field: str) -> dict[str, Any]:
         text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"{field} is not valid JSON: {exc}.", field) from exc
-    try:
-        size = len(text.encode())
-    except UnicodeEncodeError as exc:
-        raise InvalidInput(
-            f"{field} is not valid text: it holds a lone UTF-16 surrogate.", field
-        ) from exc
+    for item in _strings(value):
+        require_valid_text(item, field)
+    size = len(text.encode())
     if size > JSON_MAX_BYTES:
         raise InvalidInput(f"{field} must be at most {JSON_MAX_BYTES} bytes as JSON.", field)
     return value
+
+
+def _strings(value: Any) -> list[str]:
+    """Every key and string inside a JSON value, found without recursion."""
+    found: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            found.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def same_json(a: Any, b: Any) -> bool:

@@ -47,6 +47,7 @@ def decode_request_json(text: str | bytes) -> Any:
 
 
 _TOO_DEEP = f"is nested deeper than {MAX_NESTING} levels"
+_NUL = "holds a NUL character (\\u0000), which cannot be stored"
 _LONE_SURROGATE = "holds a lone UTF-16 surrogate (such as \\ud800), which is not text"
 
 
@@ -91,6 +92,8 @@ def _check_structure(value: Any) -> None:
 
 
 def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise RequestJsonError(_NUL)
     if text.isascii():
         return
     try:
