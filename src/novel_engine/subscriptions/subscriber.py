@@ -1,9 +1,9 @@
 """One live subscriber: a bounded queue of what its feed delivered, in position order.
 
-Every position of the stream reaches the subscriber exactly once as it goes by: with a
+Every position the feed delivers after the subscriber joined reaches it once: with a
 payload, as a skip marker (its group may not see that event), or as an error (its group
-could not be sent the event). A subscriber never has to guess whether a missing position
-was hidden from it or lost.
+could not be sent the event). So a missing position can only mean lost messages, never
+a hidden event.
 """
 
 from __future__ import annotations
