@@ -20,7 +20,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from novel_engine.resolvers.context import RequestContext, Services
-from novel_engine.subscriptions.feeds import SlowConsumer
+from novel_engine.subscriptions.feeds import EventNotDelivered, SlowConsumer
 from novel_engine.web.operations import OperationRunner
 from novel_engine.web.request_json import RequestJsonError, decode_request_json
 from novel_engine.web.security import InvalidToken, JwtTokens
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 SLOW_CONSUMER = (1013, "Too slow: reconnect and resume after your last cursor.")
+UNSENDABLE = (1011, "A message could not be sent: reconnect and resume after your last cursor.")
 
 
 class WebSocketServer:
@@ -152,8 +153,12 @@ class Connection(ABC):
         if self.closed:
             return
         async with self._send_lock:
-            with contextlib.suppress(Exception):
+            try:
                 await self.websocket.send_text(text)
+            except Exception:
+                # Carrying on would leave the client a silent gap in its stream.
+                log.info("a WebSocket message could not be sent; closing", exc_info=True)
+                await self.close(*UNSENDABLE)
 
     def initialise(self, payload: Any) -> tuple[int, str] | None:
         """Authenticate, once. On refusal, the close code and reason to answer with."""
@@ -208,6 +213,8 @@ class Connection(ABC):
             await on_done(id)
         except SlowConsumer:
             await self.close(*SLOW_CONSUMER)
+        except EventNotDelivered as exc:
+            await on_frame(id, "error", [{"message": str(exc)}])
         except asyncio.CancelledError:
             raise
         except Exception:
