@@ -66,3 +66,11 @@ async def event_types(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as conn:
         rows = await conn.execute(select(events.c.event_type).order_by(events.c.occurred_at))
         return list(rows.scalars())
+
+
+def fragment_bomb(levels: int, width: int, leaf: str = "viewer { id }") -> str:
+    """Fragments that each spread the next `width` times: width**levels paths to the leaf."""
+    fragments = [
+        f"fragment F{i} on Query{{{' '.join([f'...F{i + 1}'] * width)}}}" for i in range(levels)
+    ]
+    return " ".join(["{...F0}", *fragments, f"fragment F{levels} on Query{{{leaf}}}"])

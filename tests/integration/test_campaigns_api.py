@@ -1,3 +1,6 @@
+import json
+
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql_client import AppClient
@@ -45,6 +48,26 @@ query($id: ID!) {
   }
 }
 """
+
+
+async def post_raw(app_client: AppClient, query: str, variables: str, token: str) -> httpx.Response:
+    """POST with `variables` sent as written: JSON text, escapes and all."""
+    body = f'{{"query": {json.dumps(query)}, "variables": {variables}}}'
+    return await app_client.http.post(
+        "/graphql",
+        content=body.encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+
+
+def assert_refused(response: httpx.Response, mutation: str, field: str) -> None:
+    """Refused as invalid input: by the domain as a typed error, or earlier, where the
+    transport checks the request's text, as a request error."""
+    if response.status_code != 200:
+        assert 400 <= response.status_code < 500, response.text
+        return
+    result = response.json()["data"][mutation]
+    assert (result["code"], result["field"]) == ("INVALID_INPUT", field), result
 
 
 async def add_member(
@@ -226,3 +249,65 @@ async def test_events_page_with_cursors_and_carry_the_envelope(app_client: AppCl
     assert created["metadata"] == {"source": "novel-engine"}
     assert created["causationId"] == created["correlationId"]
     assert all(e["cursor"] == e["node"]["cursor"] for e in first["events"]["edges"])
+
+
+async def test_a_world_change_that_changes_nothing_answers_the_world_and_writes_nothing(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given
+    ada = await app_client.sign_up("Ada")
+    campaign = await create_campaign(app_client, ada, world={"weather": "rain", "day": 1})
+    before = await count_rows(engine)
+
+    # when
+    same = await app_client.data(
+        UPDATE_WORLD,
+        {"id": campaign["id"], "patch": {"day": 1, "moon": None}, "expected": 1},
+        token=ada,
+    )
+
+    # then
+    assert same["updateWorldState"] == {
+        "__typename": "Campaign",
+        "worldState": {"weather": "rain", "day": 1},
+        "worldVersion": 1,
+    }
+    assert await count_rows(engine) == before
+
+
+async def test_a_lone_surrogate_in_world_state_is_refused_and_nothing_is_stored(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given
+    ada = await app_client.sign_up("Ada")
+    campaign = await create_campaign(app_client, ada, world={"weather": "rain"})
+    before = await count_rows(engine)
+    create = (
+        "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) "
+        "{ __typename ... on Error { code field } } }"
+    )
+
+    # when
+    patched = await post_raw(
+        app_client,
+        UPDATE_WORLD,
+        f'{{"id": "{campaign["id"]}", "patch": {{"weather": "st\\ud800orm"}}, "expected": 1}}',
+        ada,
+    )
+    keyed = await post_raw(
+        app_client,
+        UPDATE_WORLD,
+        f'{{"id": "{campaign["id"]}", "patch": {{"a": {{"\\udfff": 1}}}}, "expected": 1}}',
+        ada,
+    )
+    created = await post_raw(
+        app_client, create, '{"input": {"name": "Gloom", "worldState": {"w": ["\\ud800"]}}}', ada
+    )
+
+    # then
+    assert_refused(patched, "updateWorldState", "patch")
+    assert_refused(keyed, "updateWorldState", "patch")
+    assert_refused(created, "createCampaign", "worldState")
+    assert await count_rows(engine) == before
+    read = await app_client.data(CAMPAIGN, {"id": campaign["id"]}, token=ada)
+    assert read["campaign"]["worldState"] == {"weather": "rain"}

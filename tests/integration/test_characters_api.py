@@ -1,7 +1,13 @@
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql_client import AppClient
-from tests.integration.helpers import CREATE_CHARACTER, count_rows, create_character, event_types
+from tests.integration.helpers import (
+    CREATE_CHARACTER,
+    count_rows,
+    create_campaign,
+    create_character,
+    event_types,
+)
 
 CHARACTER = """
 query($id: ID!) {
@@ -45,6 +51,31 @@ mutation($id: ID!, $input: FormRelationshipInput!) {
   }
 }
 """
+
+ADD_CAMPAIGN_CHARACTER = """
+mutation($id: ID!, $c: ID!) {
+  addCampaignCharacter(campaignId: $id, characterId: $c) {
+    __typename ... on Error { code message field }
+  }
+}
+"""
+
+CREATE_STORY = """
+mutation($input: CreateStoryInput!) {
+  createStory(input: $input) { __typename ... on Story { id } ... on Error { code field } }
+}
+"""
+
+CAMPAIGN_CAST = """
+query($id: ID!) {
+  campaign(id: $id) {
+    characters { name }
+    events(first: 50) { edges { node { eventType payload } } }
+  }
+}
+"""
+
+STORY_CAST = "query($id: ID!) { story(id: $id) { characters { name } version } }"
 
 
 async def test_create_and_read_back_with_owner_skills_and_personality(
@@ -262,3 +293,64 @@ async def test_relationships_show_only_characters_the_viewer_may_see(
         token=ada,
     )
     assert bad["formRelationship"]["field"] == "relatedCharacterId"
+
+
+async def test_deleting_a_character_takes_it_out_of_casts_and_relationships_as_events(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: Ada's public Mira is in Bob's campaign (Ada is no member), in Ada's story,
+    # and Bob's Tam counts her an ally
+    ada = await app_client.sign_up("Ada")
+    bob = await app_client.sign_up("Bob")
+    mira = await create_character(app_client, ada, "Mira", visibility="PUBLIC")
+    tam = await create_character(app_client, bob, "Tam")
+    campaign = await create_campaign(app_client, bob)
+    for character in (mira, tam):
+        added = await app_client.data(
+            ADD_CAMPAIGN_CHARACTER, {"id": campaign["id"], "c": character["id"]}, token=bob
+        )
+        assert added["addCampaignCharacter"]["__typename"] == "Campaign", added
+    story = await app_client.data(
+        CREATE_STORY,
+        {"input": {"title": "Tides", "genre": "DRAMA", "characterIds": [mira["id"]]}},
+        token=ada,
+    )
+    related = await app_client.data(
+        FORM_RELATIONSHIP,
+        {
+            "id": tam["id"],
+            "input": {"relatedCharacterId": mira["id"], "type": "ALLY", "strength": 0.7},
+        },
+        token=bob,
+    )
+    assert related["formRelationship"]["__typename"] == "Character", related
+
+    # when
+    deleted = await app_client.data(DELETE, {"id": mira["id"]}, token=ada)
+
+    # then: nobody's view holds Mira any more
+    assert deleted["deleteCharacter"]["__typename"] == "DeletedCharacter"
+    seen = (await app_client.data(CAMPAIGN_CAST, {"id": campaign["id"]}, token=bob))["campaign"]
+    assert seen["characters"] == [{"name": "Tam"}]
+    story_id = story["createStory"]["id"]
+    told = await app_client.data(STORY_CAST, {"id": story_id}, token=ada)
+    assert told["story"] == {"characters": [], "version": 2}
+    tam_now = (await app_client.data(CHARACTER, {"id": tam["id"]}, token=bob))["character"]
+    assert (tam_now["relationships"], tam_now["version"]) == ([], 3)
+
+    # then: the campaign's stream says so, and replaying it gives the cast
+    cast: list[str] = []
+    for edge in seen["events"]["edges"]:
+        event = edge["node"]
+        if event["eventType"] == "campaigns.campaign.character-added":
+            cast.append(event["payload"]["characterId"])
+        if event["eventType"] == "campaigns.campaign.character-removed":
+            cast.remove(event["payload"]["characterId"])
+            assert event["payload"]["removalReason"] == "character-deleted"
+    assert cast == [tam["id"]]
+    assert sorted((await event_types(engine))[-4:]) == [
+        "campaigns.campaign.character-removed",
+        "characters.character.deleted",
+        "characters.character.relationship-ended",
+        "narratives.story.character-removed",
+    ]

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql_client import AppClient
-from tests.integration.helpers import count_rows
+from tests.integration.helpers import count_rows, fragment_bomb
 
 GQL_RESPONSE = "application/graphql-response+json"
 CREATE_NAMED = 'mutation { createCampaign(input: {name: "NAME"}) { __typename } }'
@@ -283,3 +283,164 @@ async def test_unexpected_failures_are_masked_and_logged_with_the_request_tag(
     [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert logged.getMessage().startswith("request tag-4711: ")
     assert logged.exc_info is not None
+
+
+@pytest.mark.parametrize(("levels", "width"), [(26, 2), (10, 8)])
+async def test_fragment_bombs_are_answered_without_expanding_every_path(
+    app_client: AppClient, levels: int, width: int
+) -> None:
+    # given: a document under 1 KB whose fragments reach the leaf by 2**26 or 8**10 paths
+    document = fragment_bomb(levels, width)
+    assert len(document) < 1024
+    # when
+    response = await app_client.http.post("/graphql", json={"query": document})
+    # then: answered (the limits count each fragment once; execution merges spreads)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"viewer": None}}
+
+
+async def test_aliases_multiplied_by_fragments_are_counted_and_refused(
+    app_client: AppClient,
+) -> None:
+    document = fragment_bomb(26, 2, leaf="me: viewer { id }")
+    response = await app_client.http.post(
+        "/graphql", json={"query": document}, headers={"Accept": GQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == (f"{2**26} aliases found. Allowed: 30")
+
+
+def nested(levels: int) -> object:
+    """A JSON value `levels` deep (the outermost list counts as one)."""
+    value: object = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+VIEWER_ID = "{ viewer { id } }"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            '{"query": "{ viewer { id } }", "variables": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
+            "The request body is nested deeper than 64 levels.",
+        ),
+        (
+            '{"query": "{ viewer { id } }", "variables": {"x": ' + "9" * 4300 + "}}",
+            "The request body holds a number longer than 100 characters.",
+        ),
+        (
+            '{"query": "{ viewer { id } }", "variables": {"x": 1e400}}',
+            "The request body holds a number out of range (1e400).",
+        ),
+        (
+            '{"query": "{ viewer { id } }", "variables": {"x": NaN}}',
+            "The request body holds NaN, which is not a JSON number.",
+        ),
+        (
+            '{"query": "{ viewer { id } }", "variables": {"x": "\\ud800"}}',
+            "The request body holds a lone UTF-16 surrogate (such as \\ud800), which is not text.",
+        ),
+        (
+            '{"query": "{ viewer { id } }", "variables": {"x": "a\\u0000b"}}',
+            "The request body holds a NUL character (\\u0000), which cannot be stored.",
+        ),
+        (
+            '{"query": "{ viewer { id } }", "variables": {"\\udfff": 1}}',
+            "The request body holds a lone UTF-16 surrogate (such as \\ud800), which is not text.",
+        ),
+        (
+            b'{"query": "{ viewer { id } }", "variables": {"x": "\xff"}}',
+            "The request body is not valid UTF-8 (byte 51).",
+        ),
+    ],
+)
+async def test_hostile_json_bodies_are_400_with_the_reason(
+    app_client: AppClient, body: str | bytes, reason: str
+) -> None:
+    response = await app_client.http.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"message": reason, "extensions": {"code": "BAD_REQUEST"}}]
+
+
+async def test_request_json_may_nest_64_levels_and_no_more(app_client: AppClient) -> None:
+    # the body is one level, `variables` a second
+    deepest = {"query": VIEWER_ID, "variables": {"x": nested(62)}}
+    too_deep = {"query": VIEWER_ID, "variables": {"x": nested(63)}}
+
+    answered = await app_client.http.post("/graphql", json=deepest)
+    refused = await app_client.http.post("/graphql", json=too_deep)
+
+    assert answered.json() == {"data": {"viewer": None}}
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["message"] == (
+        "The request body is nested deeper than 64 levels."
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "reason"),
+    [
+        ("variables", "[" * 5000 + "]" * 5000, "'variables' is nested deeper than 64 levels."),
+        ("variables", '{"x": ' + "1" * 4301 + "}", "'variables' holds a number longer than 100"),
+        ("extensions", '{"x": "\\ud83d"}', "'extensions' holds a lone UTF-16 surrogate"),
+    ],
+)
+async def test_hostile_json_in_get_parameters_is_400_with_the_reason(
+    app_client: AppClient, parameter: str, value: str, reason: str
+) -> None:
+    response = await app_client.http.get("/graphql", params={"query": VIEWER_ID, parameter: value})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith(reason)
+
+
+async def test_a_lone_surrogate_is_refused_before_anything_is_stored(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given
+    token = await app_client.sign_up()
+    before = await count_rows(engine)
+    body = (
+        '{"query": "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) '
+        '{ __typename } }", "variables": {"input": {"name": "Gloom", '
+        '"worldState": {"sky": "\\ud800"}}}}'
+    )
+    # when
+    response = await app_client.http.post(
+        "/graphql",
+        content=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    # then
+    assert response.status_code == 400
+    assert "surrogate" in response.json()["errors"][0]["message"]
+    assert await count_rows(engine) == before
+    assert await app_client.data("{ campaigns { edges { cursor } } }", token=token) == {
+        "campaigns": {"edges": []}
+    }
+
+
+async def test_a_nul_inside_the_document_is_an_invalid_input_and_stores_nothing(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: the request JSON is clean; the GraphQL string literal escapes a NUL
+    token = await app_client.sign_up()
+    before = await count_rows(engine)
+    # when
+    data = await app_client.data(
+        'mutation { createCampaign(input: {name: "Gloom\\u0000Harbour"}) {'
+        " __typename ... on Error { code field } } }",
+        token=token,
+    )
+    # then
+    assert data["createCampaign"] == {
+        "__typename": "InvalidInputError",
+        "code": "INVALID_INPUT",
+        "field": "name",
+    }
+    assert await count_rows(engine) == before

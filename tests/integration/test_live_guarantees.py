@@ -213,3 +213,33 @@ async def test_a_slow_consumer_is_disconnected_and_resumes_by_cursor(server: Liv
         rest = await ws.next_payloads("r", 80 - len(received), within=20)
     versions = [p["data"]["campaignEvents"]["payload"]["worldVersion"] for p in rest]
     assert versions == list(range(2 + len(received), 82))
+
+
+async def test_an_event_that_cannot_be_sent_closes_the_connection_rather_than_being_skipped(
+    server: LiveServer, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL refuses to store a lone surrogate in the first place")
+    # given: a subscriber, and an event whose payload no UTF-8 frame can carry
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    async with server.ws(ada) as ws:
+        await ws.subscribe("e", EVENTS, {"id": campaign["id"]})
+        await asyncio.sleep(0.2)
+        body = {
+            "query": UPDATE_WORLD,
+            "variables": {"id": campaign["id"], "patch": {"mark": "\ud800"}, "expected": 1},
+        }
+        committed = await server.client.http.post(
+            "/graphql",
+            content=json.dumps(body),  # escaped, as any JSON client would send it
+            headers={"Authorization": f"Bearer {ada}", "Content-Type": "application/json"},
+        )
+        assert committed.json()["data"]["updateWorldState"]["__typename"] == "Campaign"
+
+        # then: the subscriber is told to resume instead of silently missing the event
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.receive(within=5)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1011
+        assert "resume" in closed.value.rcvd.reason

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql_client import AppClient
 from tests.integration.helpers import count_rows, create_campaign, create_character
+from tests.integration.test_campaigns_api import assert_refused, post_raw
 
 START = """
 mutation($id: ID!) {
@@ -149,6 +150,17 @@ async def test_a_turn_records_linked_catalog_events_and_moves_characters(
     ]
     initiated = turn_events[0]
     assert initiated["aggregateType"] == "INTERACTION"
+    assert {
+        k: initiated["payload"][k]
+        for k in ("initiatingCharacterId", "interactionType", "intent", "targetCharacterIds")
+    } == {
+        "initiatingCharacterId": table.tam["id"],
+        "interactionType": "dialogue",
+        "intent": "Who drew this map?",
+        "targetCharacterIds": [table.mira["id"]],
+    }
+    for event in turn_events:
+        assert not {"success", "tone", "narrativeImpact"} & set(event["payload"]), event
     assert initiated["aggregateId"] == turn["id"]
     assert initiated["causationId"] == turn["correlationId"]
     assert all(n["causationId"] == initiated["eventId"] for n in turn_events[1:])
@@ -302,3 +314,26 @@ async def test_a_character_made_private_is_hidden_from_other_members(
     assert ada_turn["node"]["actions"][0]["targets"] == [
         {"name": "Mira", "background": "Mira's secret"}
     ]
+
+
+async def test_a_lone_surrogate_in_a_move_is_refused_and_nothing_is_stored(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given
+    table = await Table(app_client).set()
+    before = await count_rows(engine)
+    action = f'{{"characterId": "{table.tam["id"]}", "kind": "MOVE", "intent": "the \\ud800 pier"}}'
+
+    # when
+    moved = await post_raw(
+        app_client,
+        SUBMIT,
+        f'{{"session": "{table.session["id"]}", "input": {{"actions": [{action}]}}}}',
+        table.bob,
+    )
+
+    # then
+    assert_refused(moved, "submitTurn", "actions.0.intent")
+    assert await count_rows(engine) == before
+    campaign = await table.events()
+    assert campaign["worldState"] == {"weather": "rain"}

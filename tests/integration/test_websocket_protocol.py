@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from novel_engine.graphql.pagination import position_cursor
 from novel_engine.web.security import JwtTokens
 from tests.graphql_client import SECRET
-from tests.integration.helpers import create_campaign
+from tests.integration.helpers import create_campaign, fragment_bomb
 from tests.live_server import LiveServer, live_server, settings_for
 
 VIEWER = "query { viewer { displayName } }"
@@ -172,3 +172,56 @@ async def test_a_signed_token_of_a_user_who_does_not_exist_closes_4403(
     token = JwtTokens(SECRET).issue(uuid.uuid4())
     init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
     assert await closed_with(server, [init]) == (4403, "Forbidden")
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (
+            '{"type": "connection_init", "payload": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
+            "The message is nested deeper than 64 levels.",
+        ),
+        (
+            '{"type": "connection_init", "payload": {"x": ' + "7" * 4300 + "}}",
+            "The message holds a number longer than 100 characters.",
+        ),
+        (
+            '{"type": "connection_init", "payload": {"Authorization": "\\ud800"}}',
+            "The message holds a lone UTF-16 surrogate (such as \\ud800), which is not text.",
+        ),
+    ],
+)
+async def test_hostile_json_closes_4400_with_the_reason(
+    server: LiveServer, message: str, reason: str
+) -> None:
+    assert await closed_with(server, [message]) == (4400, reason)
+    async with server.ws(None) as ws:  # the server answers the next client as before
+        await ws.subscribe("q", VIEWER)
+        assert (await ws.receive())["payload"] == {"data": {"viewer": None}}
+
+
+async def test_hostile_variables_after_init_close_4400(server: LiveServer) -> None:
+    subscribe = (
+        '{"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { displayName } }", '
+        '"variables": {"name": "\\udc00"}}}'
+    )
+    code, reason = await closed_with(server, [INIT, subscribe])
+    assert code == 4400
+    assert "surrogate" in reason
+
+
+async def test_fragment_bombs_over_websocket_are_answered_or_refused_at_once(
+    server: LiveServer,
+) -> None:
+    async with server.ws(None) as ws:
+        await ws.subscribe("wide", fragment_bomb(10, 8))
+        assert await ws.receive() == {
+            "id": "wide",
+            "type": "next",
+            "payload": {"data": {"viewer": None}},
+        }
+        assert await ws.receive() == {"id": "wide", "type": "complete"}
+        await ws.subscribe("aliased", fragment_bomb(26, 2, leaf="me: viewer { id }"))
+        refused = await ws.receive()
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["message"] == f"{2**26} aliases found. Allowed: 30"

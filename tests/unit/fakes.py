@@ -1,54 +1,190 @@
-"""Hand-written in-memory fakes of the domain's ports."""
+"""Hand-written in-memory fakes of the domain's ports.
+
+The repositories build on the domain's own tracking (the same `Tracker` and
+`TrackingRepository` the SQL repositories use), so a fake commit writes exactly what a
+real one would, refuses a stale write the same way, and writes nothing when it fails.
+"""
 
 from __future__ import annotations
 
 import copy
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from novel_engine.domain.aggregate import Aggregate
+from novel_engine.domain.campaign import Campaign
+from novel_engine.domain.character import Character
+from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.events import DomainEvent
+from novel_engine.domain.session import Session, SessionStatus, Turn
+from novel_engine.domain.story import Story, StoryEntry
+from novel_engine.domain.tracking import Tracker, TrackingRepository
+from novel_engine.domain.user import User
+
+A = TypeVar("A", bound=Aggregate)
 
 
-class FakeRepository:
-    def __init__(self, uow: FakeUnitOfWork) -> None:
-        self._uow = uow
-        self.items: dict[uuid.UUID, Any] = {}
+@dataclass
+class FakeStore:
+    """The in-memory database: what committed units of work have written."""
 
-    async def add(self, aggregate: Aggregate) -> None:
-        self._uow.pending[aggregate.id] = (self, aggregate)
+    characters: dict[uuid.UUID, Character] = field(default_factory=dict)
+    stories: dict[uuid.UUID, Story] = field(default_factory=dict)
+    campaigns: dict[uuid.UUID, Campaign] = field(default_factory=dict)
+    sessions: dict[uuid.UUID, Session] = field(default_factory=dict)
+    users: dict[uuid.UUID, User] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    story_entries: list[StoryEntry] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
 
-    async def get(self, id: uuid.UUID) -> Any:
-        if id not in self.items:
-            return None
-        loaded = copy.deepcopy(self.items[id])
-        self._uow.pending[id] = (self, loaded)
+    def snapshot(self) -> dict[str, Any]:
+        return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Roll back in place, so every holder of a table sees the rollback."""
+        for name, saved in snapshot.items():
+            table = getattr(self, name)
+            table.clear()
+            if isinstance(table, list):
+                table.extend(saved)
+            else:
+                table.update(saved)
+
+
+class FakeRepository(TrackingRepository[A]):
+    def __init__(self, table: dict[uuid.UUID, A], tracker: Tracker) -> None:
+        super().__init__(tracker)
+        self.items = table
+
+    def _load(self, stored: A) -> A:
+        loaded = copy.deepcopy(stored)
+        self._track(loaded)
         return loaded
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Any]:
-        return [copy.deepcopy(self.items[i]) for i in ids if i in self.items]
+    def _load_where(self, keep: Any) -> list[A]:
+        return [self._load(a) for _, a in sorted(self.items.items()) if keep(a)]
 
-    async def remove(self, aggregate: Aggregate) -> None:
-        self._uow.removed.add(aggregate.id)
+    async def get(self, id: uuid.UUID) -> A | None:
+        return self._load(self.items[id]) if id in self.items else None
 
-    async def get_by_email(self, email: str) -> Any:
-        return next((copy.deepcopy(u) for u in self.items.values() if u.email == email), None)
+    async def persist(self, aggregate: A) -> None:
+        if not self._tracker.is_new(aggregate):
+            self._check_unchanged_since_loaded(aggregate)
+        if self._tracker.is_removed(aggregate):
+            del self.items[aggregate.id]
+            return
+        stored = copy.deepcopy(aggregate)
+        stored.events.clear()
+        self.items[aggregate.id] = stored
+
+    def _check_unchanged_since_loaded(self, aggregate: A) -> None:
+        stored = self.items.get(aggregate.id)
+        loaded = self._tracker.loaded_version(aggregate)
+        if stored is None:
+            raise NotFound("Deleted while the change was being made.")
+        if stored.version != loaded:
+            raise VersionConflict(loaded, stored.version, field=None)
+
+
+class FakeCharacterRepository(FakeRepository[Character]):
+    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]:
+        return [self._load(self.items[i]) for i in character_ids if i in self.items]
+
+    async def relating_to(self, character_id: uuid.UUID) -> list[Character]:
+        return self._load_where(
+            lambda c: any(r.related_character_id == character_id for r in c.relationships)
+        )
+
+    async def remove(self, character: Character) -> None:
+        self._remove(character)
+
+
+class FakeStoryRepository(FakeRepository[Story]):
+    def __init__(self, store: FakeStore, tracker: Tracker) -> None:
+        super().__init__(store.stories, tracker)
+        self._entries = store.story_entries
+
+    async def featuring(self, character_id: uuid.UUID) -> list[Story]:
+        return self._load_where(lambda s: character_id in s.character_ids)
+
+    async def persist(self, story: Story) -> None:
+        self._entries.extend(story.new_entries)
+        story.new_entries.clear()
+        await super().persist(story)
+
+
+class FakeCampaignRepository(FakeRepository[Campaign]):
+    async def featuring(self, character_id: uuid.UUID) -> list[Campaign]:
+        return self._load_where(lambda c: character_id in c.character_ids)
+
+
+class FakeSessionRepository(FakeRepository[Session]):
+    def __init__(self, store: FakeStore, tracker: Tracker) -> None:
+        super().__init__(store.sessions, tracker)
+        self.turns = store.turns
+
+    async def count_for(self, campaign_id: uuid.UUID) -> int:
+        return sum(s.campaign_id == campaign_id for s in self.items.values())
+
+    async def has_active(self, campaign_id: uuid.UUID) -> bool:
+        return any(
+            s.campaign_id == campaign_id and s.status is SessionStatus.ACTIVE
+            for s in self.items.values()
+        )
+
+    async def turn_by_key(self, session_id: uuid.UUID, idempotency_key: str) -> Turn | None:
+        return next(
+            (
+                t
+                for t in self.turns
+                if t.session_id == session_id and t.idempotency_key == idempotency_key
+            ),
+            None,
+        )
+
+    async def persist(self, session: Session) -> None:
+        self.turns.extend(session.new_turns)
+        session.new_turns.clear()
+        await super().persist(session)
+
+
+class FakeUserRepository(FakeRepository[User]):
+    async def get_by_email(self, email: str) -> User | None:
+        found = [u for u in self.items.values() if u.email == email]
+        return self._load(found[0]) if found else None
+
+    async def persist(self, user: User) -> None:
+        taken = any(u.email == user.email and u.id != user.id for u in self.items.values())
+        if self._tracker.is_new(user) and taken:
+            raise EmailTaken()
+        await super().persist(user)
 
 
 class FakeUnitOfWork:
-    def __init__(self) -> None:
-        self.characters = FakeRepository(self)
-        self.stories = FakeRepository(self)
-        self.campaigns = FakeRepository(self)
-        self.users = FakeRepository(self)
-        self.pending: dict[uuid.UUID, tuple[FakeRepository, Aggregate]] = {}
-        self.removed: set[uuid.UUID] = set()
-        self.published: list[DomainEvent] = []
+    """One transaction over a FakeStore; several may share one store."""
+
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store or FakeStore()
+        self._open(Tracker())
+
+    def _open(self, tracker: Tracker) -> None:
+        self._tracker = tracker
+        self.characters = FakeCharacterRepository(self.store.characters, tracker)
+        self.stories = FakeStoryRepository(self.store, tracker)
+        self.campaigns = FakeCampaignRepository(self.store.campaigns, tracker)
+        self.sessions = FakeSessionRepository(self.store, tracker)
+        self.users = FakeUserRepository(self.store.users, tracker)
+
+    @property
+    def published(self) -> list[DomainEvent]:
+        """Every event committed to the store, oldest first."""
+        return self.store.events
 
     async def __aenter__(self) -> FakeUnitOfWork:
-        self.pending, self.removed = {}, set()
+        self._open(Tracker())
         return self
 
     async def __aexit__(
@@ -57,19 +193,23 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.pending, self.removed = {}, set()
+        self._open(Tracker())
 
     async def commit(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for id, (repository, aggregate) in self.pending.items():
-            if id in self.removed:
-                repository.items.pop(id, None)
-            else:
-                repository.items[id] = copy.deepcopy(aggregate)
-            events.extend(aggregate.events)
+        before = self.store.snapshot()
+        pending: list[DomainEvent] = []
+        try:
+            for aggregate, repository in self._tracker.seen:
+                if self._tracker.changed(aggregate):
+                    await repository.persist(aggregate)
+                    pending.extend(aggregate.events)
+        except BaseException:
+            self.store.restore(before)
+            raise
+        for aggregate, _ in self._tracker.seen:
             aggregate.events.clear()
-        self.published.extend(events)
-        return events
+        self.store.events.extend(pending)
+        return pending
 
 
 class FakeHasher:

@@ -107,3 +107,51 @@ def test_coauthors_add_their_own_characters_only_and_viewers_none() -> None:
         campaign.add_character(GM, hidden)
     campaign.add_character(GM, character_of(COAUTHOR, Visibility.PUBLIC))
     assert len(campaign.character_ids) == 2
+
+
+def test_a_patch_that_changes_nothing_records_nothing_and_keeps_the_versions() -> None:
+    campaign = make_campaign()
+    campaign.events.clear()
+    version = campaign.version
+
+    campaign.update_world_state(GM, {"day": 1, "weather": "rain", "moon": None}, 1)
+
+    assert campaign.world_state == {"weather": "rain", "day": 1}
+    assert (campaign.world_version, campaign.version) == (1, version)
+    assert campaign.events == []
+    campaign.update_world_state(GM, {"day": True}, 1)  # equal to 1 in Python, not in JSON
+    assert campaign.world_version == 2
+
+
+def test_a_lone_surrogate_in_world_state_is_refused_and_changes_nothing() -> None:
+    lone = "\ud800"
+    with pytest.raises(InvalidInput) as created:
+        Campaign.create(
+            OWNER, CreateCampaign(name="x", description="", world_state={"a": {lone: 1}})
+        )
+    campaign = make_campaign()
+    with pytest.raises(InvalidInput) as patched:
+        campaign.update_world_state(GM, {"weather": [f"storm{lone}"]}, 1)
+    assert (created.value.field, patched.value.field) == ("worldState", "patch")
+    assert (campaign.world_state, campaign.world_version) == ({"weather": "rain", "day": 1}, 1)
+
+
+def test_a_deleted_character_leaves_the_cast_because_of_its_deletion() -> None:
+    campaign = make_campaign()
+    mine = character_of(COAUTHOR)
+    campaign.add_character(COAUTHOR, mine)
+    version = campaign.version
+    deletion = mine.delete(COAUTHOR)
+
+    with pytest.raises(Forbidden):
+        campaign.remove_deleted_character(GM, mine, deletion)
+    campaign.remove_deleted_character(COAUTHOR, mine, deletion)
+
+    assert campaign.character_ids == []
+    assert campaign.version == version + 1
+    removed = campaign.events[-1]
+    assert removed.event_type is EventType.CAMPAIGN_CHARACTER_REMOVED
+    assert removed.event_type.value == "campaigns.campaign.character-removed"
+    assert removed.causation_id == deletion.event_id
+    assert removed.payload["characterId"] == str(mine.id)
+    assert removed.payload["version"] == campaign.version

@@ -155,3 +155,44 @@ def test_forming_a_relationship_again_replaces_it() -> None:
     with pytest.raises(InvalidInput) as caught:
         Relationship(other, RelationshipType.ALLY, 1.5)
     assert caught.value.field == "relationship.strength"
+
+
+def test_names_and_skills_with_a_lone_surrogate_are_refused() -> None:
+    with pytest.raises(InvalidInput) as name:
+        make_character(name="Mi\ud800ra")
+    with pytest.raises(InvalidInput) as skill:
+        Skill("ma\udfffps", 3)
+    assert (name.value.field, skill.value.field) == ("name", "skills.name")
+
+
+def test_a_relationship_to_a_deleted_character_ends_because_of_its_deletion() -> None:
+    ally, rival = (
+        make_character(name="Ally"),
+        Character.create(
+            STRANGER,
+            CreateCharacter(
+                name="Rival",
+                kind=CharacterKind.NPC,
+                personality=Personality(),
+                background="",
+                visibility=Visibility.PUBLIC,
+            ),
+        ),
+    )
+    ally.form_relationship(OWNER, Relationship(rival.id, RelationshipType.ENEMY, 0.7))
+    keep = Relationship(uuid.uuid4(), RelationshipType.ALLY, 0.5)
+    ally.form_relationship(OWNER, keep)
+    deletion = rival.delete(STRANGER)
+
+    with pytest.raises(Forbidden):
+        ally.end_relationship_with_deleted(OWNER, rival, deletion)
+    ally.end_relationship_with_deleted(STRANGER, rival, deletion)
+
+    assert ally.relationships == [keep]
+    assert ally.version == 4
+    ended = ally.events[-1]
+    assert ended.event_type.value == "characters.character.relationship-ended"
+    assert ended.causation_id == deletion.event_id
+    assert ended.user_id == STRANGER.user_id
+    assert ended.payload["relatedCharacterId"] == str(rival.id)
+    assert ended.payload["relationshipType"] == "enemy"

@@ -1,42 +1,59 @@
-"""Feeds and resumable streams on an in-memory store and hub: order, gaps, overflow."""
+"""Feeds and resumable streams on an in-memory store and hub: order, gaps, overflow,
+joining and leaving, filtered groups, failed renders and publishing."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
+from collections import Counter
+from collections.abc import Callable, Hashable
 from contextlib import aclosing
+from typing import Any
 
 import pytest
 
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StoredEvent, StreamId
 from novel_engine.subscriptions import codec
-from novel_engine.subscriptions.feeds import SlowConsumer, stream_channel
-from novel_engine.subscriptions.hub import InProcessHub
+from novel_engine.subscriptions.feeds import (
+    EventNotDelivered,
+    Render,
+    SlowConsumer,
+    stream_channel,
+)
+from novel_engine.subscriptions.hub import HubListener, InProcessHub
 from novel_engine.subscriptions.live import LiveEvents
+from novel_engine.subscriptions.stats import HubStats
 
 STREAM = uuid.uuid4()
 
 
+def world_changed(stream: uuid.UUID, position: int) -> StoredEvent:
+    event = DomainEvent(
+        event_type=EventType.WORLD_STATE_CHANGED,
+        aggregate_id=stream,
+        aggregate_type=AggregateType.CAMPAIGN,
+        payload={"n": position},
+        user_id=None,
+        stream=StreamId(AggregateType.CAMPAIGN, stream),
+    )
+    return StoredEvent(event, position)
+
+
 class MemoryStore:
-    """The event store: what is committed, readable after a position."""
+    """The event store: what is committed, readable after a position; counts reads."""
 
     def __init__(self) -> None:
         self.events: list[StoredEvent] = []
+        self.reads = 0
 
     def commit(self) -> StoredEvent:
-        event = DomainEvent(
-            event_type=EventType.WORLD_STATE_CHANGED,
-            aggregate_id=STREAM,
-            aggregate_type=AggregateType.CAMPAIGN,
-            payload={"n": len(self.events) + 1},
-            user_id=None,
-            stream=StreamId(AggregateType.CAMPAIGN, STREAM),
-        )
-        stored = StoredEvent(event, len(self.events) + 1)
+        stored = world_changed(STREAM, len(self.events) + 1)
         self.events.append(stored)
         return stored
 
     async def read(self, stream_id: uuid.UUID, after: int, limit: int) -> list[StoredEvent]:
+        self.reads += 1
         return [e for e in self.events if e.position > after][:limit]
 
     async def head(self, stream_id: uuid.UUID) -> int:
@@ -149,3 +166,225 @@ async def test_an_overflowing_subscriber_is_told_and_stops() -> None:
         await waiting  # the backlog is dropped: it resumes by cursor instead
     await followed.aclose()
     assert STREAM not in live.feeds._feeds
+
+
+class SlowBrokerHub:
+    """A hub whose broker takes its time to confirm a subscription (until `answer` is
+    set); the listener counts as subscribed from the moment it asked, as with Redis."""
+
+    def __init__(self) -> None:
+        self.stats = HubStats()
+        self.listeners: dict[str, set[HubListener]] = {}
+        self.asked = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        for listener in list(self.listeners.get(channel, ())):
+            listener.deliver(message)
+
+    async def subscribe(self, channel: str, listener: HubListener) -> None:
+        self.listeners.setdefault(channel, set()).add(listener)
+        self.asked.set()
+        await self.answer.wait()
+
+    async def unsubscribe(self, channel: str, listener: HubListener) -> None:
+        listeners = self.listeners.get(channel, set())
+        listeners.discard(listener)
+        if not listeners:
+            self.listeners.pop(channel, None)
+
+    async def ping(self) -> bool:
+        return True
+
+
+class OneChannelDownHub(InProcessHub):
+    """A broker that refuses to publish on one channel and records the others."""
+
+    def __init__(self, down: str) -> None:
+        super().__init__()
+        self.down = down
+        self.published: list[str] = []
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        if channel == self.down:
+            raise ConnectionError("broker refused the message")
+        self.published.append(channel)
+        await super().publish(channel, message)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(2):
+        while not condition():  # noqa: ASYNC110 - nothing to await but the state itself
+            await asyncio.sleep(0.01)
+
+
+async def first(live: LiveEvents, key: Hashable) -> tuple[int, Any]:
+    followed = live.follow(STREAM, 0, key, render)
+    async with aclosing(followed):
+        return await followed.__anext__()
+
+
+async def payloads(live: LiveEvents, key: Hashable, draw: Render, count: int) -> list[Any]:
+    """The first `count` payloads a subscriber of group `key` is sent."""
+    received: list[Any] = []
+    followed = live.follow(STREAM, 0, key, draw)
+    async with aclosing(followed):
+        async for _, payload in followed:
+            received.append(payload)
+            if len(received) == count:
+                break
+    return received
+
+
+async def test_a_subscriber_cancelled_while_its_feed_starts_leaves_no_feed_behind() -> None:
+    # given: a subscriber waiting for the broker to confirm its stream's subscription
+    store, hub = MemoryStore(), SlowBrokerHub()
+    live = LiveEvents(hub, store)
+    joining = asyncio.create_task(first(live, "k"))
+    await hub.asked.wait()
+
+    # when: it goes away before the broker answers, and the broker answers after all
+    joining.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await joining
+    hub.answer.set()
+    await asyncio.sleep(0.05)
+
+    # then: no feed is left following the stream, and the hub has no listener for it
+    assert len(live.feeds) == 0
+    assert hub.listeners == {}
+
+
+async def test_a_subscriber_cancelled_while_another_starts_the_feed_leaves_only_itself() -> None:
+    # given: two subscribers waiting on the same starting feed
+    store, hub = MemoryStore(), SlowBrokerHub()
+    live = LiveEvents(hub, store)
+    staying = asyncio.create_task(first(live, "a"))
+    leaving = asyncio.create_task(first(live, "b"))
+    await until(lambda: live.feeds.subscribers == 2)
+
+    # when: one goes away while the start is still in flight
+    leaving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await leaving
+    hub.answer.set()
+
+    # then: the other one is still served, and leaves nothing behind when done
+    assert live.feeds.subscribers == 1
+    await until(lambda: store.reads == 1)  # it replayed up to the head and went live
+    await hub.publish(stream_channel(STREAM), codec.encode([store.commit()]))
+    assert await asyncio.wait_for(staying, 2) == (1, 1)
+    assert len(live.feeds) == 0
+    assert hub.listeners == {}
+
+
+async def test_hidden_events_cost_no_store_read_and_one_render_per_group() -> None:
+    # given: ten subscribers in two groups, each group allowed to see half of the events
+    store, hub = MemoryStore(), InProcessHub()
+    live = LiveEvents(hub, store)
+    renders: Counter[int] = Counter()
+
+    def seeing(parity: int) -> Render:
+        async def draw(stored: StoredEvent) -> int | None:
+            renders[parity] += 1
+            return stored.position if stored.position % 2 == parity else None
+
+        return draw
+
+    readers = [
+        asyncio.create_task(payloads(live, i % 2, seeing(i % 2), count=5)) for i in range(10)
+    ]
+    await until(lambda: live.feeds.subscribers == 10 and store.reads == 10)
+    reads_after_joining = store.reads
+
+    # when: ten events are committed
+    await publish(hub, *[store.commit() for _ in range(10)])
+
+    # then: each subscriber gets what its group may see, without reading the store again
+    received = await asyncio.wait_for(asyncio.gather(*readers), 2)
+    assert received == [[2, 4, 6, 8, 10], [1, 3, 5, 7, 9]] * 5
+    assert store.reads == reads_after_joining
+    assert renders == {0: 10, 1: 10}
+
+
+async def test_a_group_that_cannot_render_an_event_is_told_and_the_others_get_it() -> None:
+    # given: two subscribers whose group cannot render the second event, and one other
+    store, hub = MemoryStore(), InProcessHub()
+    live = LiveEvents(hub, store)
+
+    async def broken(stored: StoredEvent) -> int:
+        if stored.position == 2:
+            raise ValueError("this event cannot be rendered")
+        return stored.position
+
+    async def until_refused() -> tuple[list[int], EventNotDelivered]:
+        received: list[int] = []
+        followed = live.follow(STREAM, 0, "broken", broken)
+        async with aclosing(followed):
+            try:
+                async for position, _ in followed:
+                    received.append(position)
+            except EventNotDelivered as refused:
+                return received, refused
+        raise AssertionError("the stream ended without an error")
+
+    refused = [asyncio.create_task(until_refused()) for _ in range(2)]
+    served = asyncio.create_task(collect(live, 0, 3, key="fine"))
+    await until(lambda: live.feeds.subscribers == 3)
+    reads_after_joining = store.reads
+
+    # when
+    await publish(hub, store.commit(), store.commit(), store.commit())
+
+    # then: the broken group's members get an error at that event, never a gap
+    for received, error in await asyncio.wait_for(asyncio.gather(*refused), 2):
+        assert received == [1]
+        assert error.position == 2
+    assert await asyncio.wait_for(served, 2) == [1, 2, 3]
+    assert store.reads == reads_after_joining
+    assert len(live.feeds) == 0
+
+
+async def test_a_stream_that_fails_to_publish_does_not_stop_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given: a broker that refuses one stream's channel
+    down, up = uuid.uuid4(), uuid.uuid4()
+    hub = OneChannelDownHub(down=stream_channel(down))
+    live = LiveEvents(hub, MemoryStore())
+
+    # when: one commit touched both streams
+    with caplog.at_level(logging.WARNING):
+        await live.publish([world_changed(down, 7), world_changed(up, 3)])
+
+    # then: the other stream still went out; the failure is logged and counted
+    assert hub.published == [stream_channel(up)]
+    assert f"stream {down} failed" in caplog.text
+    figures = {f.name: f.value for f in live.figures()}
+    assert figures["novel_engine_live_failed_publishes"] == 1
+
+
+async def test_figures_count_feeds_subscribers_and_renders_per_group() -> None:
+    store, hub = MemoryStore(), InProcessHub()
+    live = LiveEvents(hub, store)
+    readers = [asyncio.create_task(collect(live, 0, 2, key=i % 2)) for i in range(3)]
+    await until(lambda: live.feeds.subscribers == 3)
+
+    await publish(hub, store.commit())
+    await until(lambda: live.stats.renders == 2)
+
+    figures = {f.name: f.value for f in live.figures()}
+    assert figures["novel_engine_live_feeds"] == 1
+    assert figures["novel_engine_live_subscribers"] == 3
+    assert figures["novel_engine_live_renders"] == 2  # two groups, one event
+    assert figures["novel_engine_hub_reconnects"] == 0
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    assert {f.name: f.value for f in live.figures()}["novel_engine_live_feeds"] == 0

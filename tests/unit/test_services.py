@@ -3,22 +3,35 @@ import uuid
 import pytest
 
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.character import (
     Character,
     CharacterChanges,
+    Relationship,
+    RelationshipType,
     Visibility,
 )
 from novel_engine.domain.commands import (
+    AddCampaignCharacter,
+    CreateCampaign,
     CreateCharacter,
     CreateStory,
     DeleteCharacter,
+    FormRelationship,
     LogIn,
     SignUp,
     UpdateCharacter,
 )
-from novel_engine.domain.errors import EmailTaken, InvalidCredentials, NotFound, VersionConflict
+from novel_engine.domain.errors import (
+    EmailTaken,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+)
 from novel_engine.domain.events import EventType
-from novel_engine.domain.services import characters, identity, stories
+from novel_engine.domain.services import campaigns, characters, identity, stories
 from novel_engine.domain.story import Genre, Tone
 from tests.unit.fakes import FakeHasher, FakeUnitOfWork
 
@@ -104,3 +117,95 @@ async def test_deleting_removes_the_character_and_records_why() -> None:
     await characters.delete_character(uow, ada, DeleteCharacter(mira.id))
     assert mira.id not in uow.characters.items
     assert uow.published[-1].event_type is EventType.CHARACTER_DELETED
+
+
+async def test_deleting_a_character_takes_it_out_of_every_cast_and_relationship() -> None:
+    # given: Bob's public Mira, in Ada's campaign and story, and Ada's Tam relates to her
+    uow = FakeUnitOfWork()
+    ada = Actor(await sign_up(uow))
+    bob = Actor(await sign_up(uow, "bob@example.com"))
+    mira = await a_character(uow, bob, "Mira", Visibility.PUBLIC)
+    tam = await a_character(uow, ada, "Tam")
+    campaign = await campaigns.create_campaign(
+        uow, ada, CreateCampaign(name="Gloom", description="", world_state={})
+    )
+    await campaigns.add_character(uow, ada, AddCampaignCharacter(campaign.id, mira.id))
+    await campaigns.add_character(uow, ada, AddCampaignCharacter(campaign.id, tam.id))
+    story = await stories.create_story(
+        uow,
+        ada,
+        CreateStory(
+            title="Heist",
+            genre=Genre.ADVENTURE,
+            themes=[],
+            tone=Tone.LIGHT,
+            visibility=Visibility.PRIVATE,
+            character_ids=[tam.id, mira.id],
+        ),
+    )
+    await characters.form_relationship(
+        uow,
+        ada,
+        FormRelationship(tam.id, Relationship(mira.id, RelationshipType.ALLY, 0.8, "old friends")),
+    )
+
+    def referrers() -> list[Aggregate]:
+        store = uow.store
+        return [store.campaigns[campaign.id], store.stories[story.id], store.characters[tam.id]]
+
+    versions = [a.version for a in referrers()]
+    uow.published.clear()
+
+    # when
+    await characters.delete_character(uow, bob, DeleteCharacter(mira.id))
+
+    # then
+    deleted, *consequences = uow.published
+    assert deleted.event_type is EventType.CHARACTER_DELETED
+    assert [(e.event_type, e.stream.id) for e in consequences] == [
+        (EventType.CAMPAIGN_CHARACTER_REMOVED, campaign.id),
+        (EventType.STORY_CHARACTER_REMOVED, story.id),
+        (EventType.CHARACTER_RELATIONSHIP_ENDED, tam.id),
+    ]
+    assert all(e.causation_id == deleted.event_id for e in consequences)
+    assert uow.store.campaigns[campaign.id].character_ids == [tam.id]
+    assert uow.store.stories[story.id].character_ids == [tam.id]
+    assert uow.store.characters[tam.id].relationships == []
+    assert mira.id not in uow.store.characters
+    assert [a.version for a in referrers()] == [v + 1 for v in versions]
+
+
+async def test_only_the_owner_deletes_and_a_refusal_removes_nothing() -> None:
+    uow = FakeUnitOfWork()
+    ada = Actor(await sign_up(uow))
+    bob = Actor(await sign_up(uow, "bob@example.com"))
+    mira = await a_character(uow, bob, "Mira", Visibility.PUBLIC)
+    campaign = await campaigns.create_campaign(
+        uow, ada, CreateCampaign(name="Gloom", description="", world_state={})
+    )
+    await campaigns.add_character(uow, ada, AddCampaignCharacter(campaign.id, mira.id))
+    uow.published.clear()
+
+    with pytest.raises(Forbidden):
+        await characters.delete_character(uow, ada, DeleteCharacter(mira.id))
+
+    assert mira.id in uow.store.characters
+    assert uow.store.campaigns[campaign.id].character_ids == [mira.id]
+    assert uow.published == []
+
+
+async def test_a_password_that_is_not_valid_text_never_logs_in() -> None:
+    uow = FakeUnitOfWork()
+    await sign_up(uow)
+    with pytest.raises(InvalidCredentials):
+        await identity.log_in(
+            uow, FakeHasher(), LogIn(email="ada@example.com", password="long\ud800")
+        )
+    with pytest.raises(InvalidInput) as caught:
+        await identity.sign_up(
+            uow,
+            Actor.anonymous(),
+            FakeHasher(),
+            SignUp(email="bob@example.com", password="long enough\ud800", display_name="Bob"),
+        )
+    assert caught.value.field == "password"

@@ -78,6 +78,7 @@ def test_bad_actions_change_nothing() -> None:
         ([Action(stranger.id, ActionKind.WAIT, "x")], "actions.0.characterId"),
         ([Action(tam.id, ActionKind.ATTACK, "x", (stranger.id,))], "actions.0.targetIds"),
         ([Action(tam.id, ActionKind.WAIT, "x" * 2001)], "actions.0.intent"),
+        ([Action(tam.id, ActionKind.MOVE, "the \ud800 pier")], "actions.0.intent"),
     ]:
         with pytest.raises(InvalidInput) as caught:
             session.take_turn(COAUTHOR, campaign, {**cast, stranger.id: stranger}, actions)
@@ -90,3 +91,53 @@ def test_an_ended_session_takes_no_turns() -> None:
     session.end(OWNER, campaign)
     with pytest.raises(SessionNotActive):
         session.take_turn(COAUTHOR, campaign, cast, [Action(tam.id, ActionKind.WAIT, "x")])
+
+
+def test_the_initiated_event_describes_the_first_action_alone() -> None:
+    campaign, session, cast, mira, tam = table()
+
+    session.take_turn(
+        OWNER,
+        campaign,
+        cast,
+        [
+            Action(tam.id, ActionKind.DIALOGUE, "Put it down.", (mira.id,)),
+            Action(mira.id, ActionKind.ATTACK, "lunges", (tam.id,)),
+        ],
+    )
+
+    initiated = session.events[0].payload
+    assert initiated["initiatingCharacterId"] == str(tam.id)
+    assert initiated["interactionType"] == "dialogue"
+    assert initiated["intent"] == "Put it down."
+    assert initiated["targetCharacterIds"] == [str(mira.id)]
+    assert [a["kind"] for a in initiated["context"]["actions"]] == ["dialogue", "attack"]
+
+
+def test_turn_events_carry_no_outcome_nobody_decided() -> None:
+    campaign, session, cast, mira, tam = table()
+
+    session.take_turn(
+        COAUTHOR,
+        campaign,
+        cast,
+        [
+            Action(tam.id, ActionKind.DIALOGUE, "Hello", (mira.id,)),
+            Action(tam.id, ActionKind.ATTACK, "swings", (mira.id,)),
+        ],
+    )
+
+    for event in session.events:
+        assert not {"success", "tone", "narrativeImpact"} & set(event.payload), event.event_type
+
+
+def test_moving_to_where_one_already_is_changes_no_world_state() -> None:
+    campaign, session, cast, _, tam = table()
+    session.take_turn(COAUTHOR, campaign, cast, [Action(tam.id, ActionKind.MOVE, "the pier")])
+    session.events.clear()
+
+    session.take_turn(COAUTHOR, campaign, cast, [Action(tam.id, ActionKind.MOVE, "the pier")])
+
+    assert EventType.WORLD_STATE_CHANGED not in [e.event_type for e in session.events]
+    assert campaign.world_version == 2
+    assert session.events[-1].payload["resolution"]["worldVersion"] == 2

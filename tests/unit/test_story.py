@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.character import Visibility
-from novel_engine.domain.commands import AddStoryEvent, CreateStory
+from novel_engine.domain.character import Character, Visibility
+from novel_engine.domain.commands import AddStoryEvent, CreateCharacter, CreateStory
 from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import EventType
 from novel_engine.domain.story import Genre, PlotPoint, Story, Tone
@@ -70,3 +70,20 @@ def test_only_the_owner_tells_the_story() -> None:
     story = make_story()
     with pytest.raises(Forbidden):
         story.add_event(Actor(uuid.uuid4()), told(story, "x"))
+
+
+def test_a_deleted_character_leaves_the_cast_but_not_the_events_it_was_in() -> None:
+    hero = Character.create(OWNER, CreateCharacter("Hero"))
+    story = make_story()
+    story.character_ids.append(hero.id)
+    entry = story.add_event(OWNER, told(story, "Met.", character_ids=(hero.id,)))
+    deletion = hero.delete(OWNER)
+
+    story.remove_deleted_character(OWNER, hero, deletion)
+
+    assert story.character_ids == [HERO]
+    assert entry.character_ids == (hero.id,)
+    removed = story.events[-1]
+    assert removed.event_type.value == "narratives.story.character-removed"
+    assert removed.causation_id == deletion.event_id
+    assert removed.payload["version"] == story.version == 3

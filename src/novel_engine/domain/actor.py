@@ -18,10 +18,6 @@ class Actor:
     def anonymous(cls) -> Actor:
         return cls(user_id=None)
 
-    @property
-    def is_anonymous(self) -> bool:
-        return self.user_id is None
-
     def require_user(self) -> uuid.UUID:
         if self.user_id is None:
             raise AuthenticationRequired()

@@ -19,8 +19,14 @@ from novel_engine.domain.errors import (
     NotFound,
     VersionConflict,
 )
-from novel_engine.domain.events import AggregateType, EventType, utcnow
-from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_json_object, require_text
+from novel_engine.domain.events import AggregateType, DomainEvent, EventType, utcnow
+from novel_engine.domain.values import (
+    NAME_MAX,
+    TEXT_MAX,
+    require_json_object,
+    require_text,
+    same_json,
+)
 
 if TYPE_CHECKING:
     from novel_engine.domain.commands import CreateCampaign
@@ -169,6 +175,29 @@ class Campaign(Aggregate):
             },
         )
 
+    def remove_deleted_character(
+        self, actor: Actor, character: Character, deletion: DomainEvent
+    ) -> None:
+        """`character`'s owner deleted it: it leaves the cast; turns keep the id they recorded."""
+        character.ensure_managed_by(actor)
+        if character.id not in self.character_ids:
+            return
+        self.character_ids.remove(character.id)
+        self._touch()
+        self._record(
+            actor,
+            EventType.CAMPAIGN_CHARACTER_REMOVED,
+            {
+                "campaignId": str(self.id),
+                "characterId": str(character.id),
+                "characterName": character.name,
+                "removalReason": "character-deleted",
+                "removedBy": str(actor.user_id),
+                "version": self.version,
+            },
+            caused_by=deletion,
+        )
+
     def update_world_state(
         self,
         actor: Actor,
@@ -178,23 +207,30 @@ class Campaign(Aggregate):
         reason: str = "",
         session_id: uuid.UUID | None = None,
     ) -> None:
-        """Apply a JSON merge patch if `expected_version` is the current world version."""
+        """Apply a JSON merge patch if `expected_version` is the current world version.
+
+        A patch that changes nothing writes nothing: no event, no new version.
+        """
         self.ensure_can_direct(actor)
         patch = require_json_object(patch, "patch")
         if expected_version != self.world_version:
             raise VersionConflict(expected_version, self.world_version)
-        self._record(
-            actor, EventType.WORLD_STATE_CHANGED, self.apply_patch(actor, patch, reason, session_id)
-        )
+        change = self.apply_patch(actor, patch, reason, session_id)
+        if change is not None:
+            self._record(actor, EventType.WORLD_STATE_CHANGED, change)
 
     def apply_patch(
         self, actor: Actor, patch: dict[str, Any], reason: str, session_id: uuid.UUID | None
-    ) -> dict[str, Any]:
-        """Merge `patch` into the world and return the world.state-changed payload.
+    ) -> dict[str, Any] | None:
+        """Merge `patch` into the world and return the world.state-changed payload, or
+        None when the world would stay the same (then nothing changes).
 
         The caller has checked the right to change the world and records the event.
         """
+        change_reason = require_text(reason, "reason", max_length=TEXT_MAX, allow_empty=True)
         new_state = require_json_object(merge_patch(self.world_state, patch), "patch")
+        if same_json(new_state, self.world_state):
+            return None
         previous = {key: copy.deepcopy(self.world_state.get(key)) for key in patch}
         self.world_state = new_state
         self.world_version += 1
@@ -204,7 +240,7 @@ class Campaign(Aggregate):
             "sessionId": str(session_id) if session_id else None,
             "changes": patch,
             "previousState": previous,
-            "changeReason": require_text(reason, "reason", max_length=TEXT_MAX, allow_empty=True),
+            "changeReason": change_reason,
             "changedBy": str(actor.user_id),
             "timestamp": self.updated_at.isoformat(),
             "worldVersion": self.world_version,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.errors import AlreadyExists, Forbidden, InvalidInput
-from novel_engine.domain.events import AggregateType, EventType
+from novel_engine.domain.events import AggregateType, DomainEvent, EventType
 from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_text, require_unit_interval
 
 if TYPE_CHECKING:
@@ -208,9 +208,10 @@ class Character(Aggregate):
             },
         )
 
-    def delete(self, actor: Actor, reason: str = "") -> None:
+    def delete(self, actor: Actor, reason: str = "") -> DomainEvent:
+        """Record the deletion; what referred to the character follows from this event."""
         self.ensure_managed_by(actor)
-        self._record(
+        return self._record(
             actor,
             EventType.CHARACTER_DELETED,
             {
@@ -221,6 +222,30 @@ class Character(Aggregate):
                 ),
                 "deletedBy": str(actor.user_id),
             },
+        )
+
+    def end_relationship_with_deleted(
+        self, actor: Actor, deleted: Character, deletion: DomainEvent
+    ) -> None:
+        """`deleted`'s owner deleted it: this character's relationship to it ends."""
+        deleted.ensure_managed_by(actor)
+        ended = [r for r in self.relationships if r.related_character_id == deleted.id]
+        if not ended:
+            return
+        self.relationships = [r for r in self.relationships if r not in ended]
+        self._touch()
+        self._record(
+            actor,
+            EventType.CHARACTER_RELATIONSHIP_ENDED,
+            {
+                "characterId": str(self.id),
+                "relatedCharacterId": str(deleted.id),
+                "relationshipType": ended[0].type.value,
+                "endReason": "character-deleted",
+                "endedBy": str(actor.user_id),
+                "version": self.version,
+            },
+            caused_by=deletion,
         )
 
     def gain_skill(

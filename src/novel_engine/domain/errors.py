@@ -53,7 +53,7 @@ class AuthenticationRequired(DomainError):
 class VersionConflict(DomainError):
     code = ErrorCode.VERSION_CONFLICT
 
-    def __init__(self, expected: int, current: int, field: str = "expectedVersion") -> None:
+    def __init__(self, expected: int, current: int, field: str | None = "expectedVersion") -> None:
         super().__init__(
             f"Expected version {expected} but the current version is {current}.", field
         )

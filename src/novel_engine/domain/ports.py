@@ -33,7 +33,13 @@ class CharacterRepository(Protocol):
         """Load for change: the row stays locked until the unit of work ends."""
         ...
 
-    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]: ...
+    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]:
+        """Load without a lock: writing one back fails if another writer changed it."""
+        ...
+
+    async def relating_to(self, character_id: uuid.UUID) -> list[Character]:
+        """Load for change the characters with a relationship to this one."""
+        ...
 
     async def remove(self, character: Character) -> None: ...
 
@@ -43,11 +49,19 @@ class StoryRepository(Protocol):
 
     async def get(self, story_id: uuid.UUID) -> Story | None: ...
 
+    async def featuring(self, character_id: uuid.UUID) -> list[Story]:
+        """Load for change the stories whose cast has this character."""
+        ...
+
 
 class CampaignRepository(Protocol):
     async def add(self, campaign: Campaign) -> None: ...
 
     async def get(self, campaign_id: uuid.UUID) -> Campaign | None: ...
+
+    async def featuring(self, character_id: uuid.UUID) -> list[Campaign]:
+        """Load for change the campaigns whose cast has this character."""
+        ...
 
 
 class SessionRepository(Protocol):

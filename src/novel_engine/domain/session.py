@@ -41,6 +41,16 @@ class ActionKind(Enum):
     WAIT = "wait"
 
 
+# The catalog's interactionType of an interaction started by each kind of action.
+_INTERACTION_TYPES = {
+    ActionKind.DIALOGUE: "dialogue",
+    ActionKind.ATTACK: "combat",
+    ActionKind.SKILL: "skill-check",
+    ActionKind.MOVE: "action",
+    ActionKind.INTERACT: "action",
+    ActionKind.WAIT: "action",
+}
+
 # The catalog's actionType for each kind of action that is not dialogue.
 _ACTION_TYPES = {
     ActionKind.MOVE: "movement",
@@ -209,23 +219,24 @@ class Session(Aggregate):
                 )
 
     def _resolve(self, actor: Actor, campaign: Campaign, turn: Turn) -> None:
+        """Record the turn as one interaction. Outcomes (success, tone, impact) are not
+        decided here, so none are written: the events say what was attempted."""
         about = (AggregateType.INTERACTION, turn.id)
         base = {
             "interactionId": str(turn.id),
             "campaignId": str(self.campaign_id),
             "sessionId": str(self.id),
         }
-        kinds = {a.kind for a in turn.actions}
-        targets = sorted({str(t) for a in turn.actions for t in a.target_ids})
+        first = turn.actions[0]
         initiated = self._record(
             actor,
             EventType.INTERACTION_INITIATED,
             {
                 **base,
-                "initiatingCharacterId": str(turn.actions[0].character_id),
-                "targetCharacterIds": targets,
-                "interactionType": _interaction_type(kinds),
-                "intent": turn.actions[0].intent,
+                "initiatingCharacterId": str(first.character_id),
+                "targetCharacterIds": [str(t) for t in first.target_ids],
+                "interactionType": _INTERACTION_TYPES[first.kind],
+                "intent": first.intent,
                 "context": {
                     "turnNumber": turn.number,
                     "actions": [a.as_dict() for a in turn.actions],
@@ -235,57 +246,30 @@ class Session(Aggregate):
         )
         moves: dict[str, str] = {}
         for action in turn.actions:
-            if action.kind is ActionKind.DIALOGUE:
-                self._record(
-                    actor,
-                    EventType.DIALOGUE_EXCHANGED,
-                    {
-                        **base,
-                        "speakerId": str(action.character_id),
-                        "listenerId": str(action.target_ids[0]) if action.target_ids else None,
-                        "message": action.intent,
-                        "tone": "neutral",
-                        "context": {"turnNumber": turn.number},
-                        "timestamp": turn.created_at.isoformat(),
-                    },
-                    about=about,
-                    caused_by=initiated,
-                )
-                continue
             if action.kind is ActionKind.MOVE:
                 moves[str(action.character_id)] = action.intent
-            self._record(
-                actor,
-                EventType.ACTION_PERFORMED,
-                {
-                    **base,
-                    "actingCharacterId": str(action.character_id),
-                    "actionType": _ACTION_TYPES[action.kind],
-                    "actionDescription": action.intent,
-                    "targetIds": [str(t) for t in action.target_ids],
-                    "success": True,
-                    "outcomes": (
-                        {"location": action.intent} if action.kind is ActionKind.MOVE else {}
-                    ),
-                    "consequences": [],
-                },
-                about=about,
-                caused_by=initiated,
-            )
-        if moves:
+            event_type, payload = _action_event(action, turn)
+            self._record(actor, event_type, {**base, **payload}, about=about, caused_by=initiated)
+        change = (
+            campaign.apply_patch(actor, {"locations": moves}, f"turn {turn.number}", self.id)
+            if moves
+            else None
+        )
+        if change is not None:
             self._record(
                 actor,
                 EventType.WORLD_STATE_CHANGED,
-                campaign.apply_patch(actor, {"locations": moves}, f"turn {turn.number}", self.id),
+                change,
                 about=(AggregateType.CAMPAIGN, campaign.id),
                 caused_by=initiated,
             )
+        targets = {str(t) for a in turn.actions for t in a.target_ids}
         self._record(
             actor,
             EventType.INTERACTION_RESOLVED,
             {
                 **base,
-                "participants": sorted({str(a.character_id) for a in turn.actions} | set(targets)),
+                "participants": sorted({str(a.character_id) for a in turn.actions} | targets),
                 "resolution": {
                     "turnNumber": turn.number,
                     "actions": len(turn.actions),
@@ -296,18 +280,29 @@ class Session(Aggregate):
                     {"characterId": character_id, "location": place}
                     for character_id, place in moves.items()
                 ],
-                "narrativeImpact": "",
             },
             about=about,
             caused_by=initiated,
         )
 
 
-def _interaction_type(kinds: set[ActionKind]) -> str:
-    if kinds == {ActionKind.DIALOGUE}:
-        return "dialogue"
-    if ActionKind.ATTACK in kinds:
-        return "combat"
-    if ActionKind.SKILL in kinds:
-        return "skill-check"
-    return "action"
+def _action_event(action: Action, turn: Turn) -> tuple[EventType, dict[str, Any]]:
+    """The event one action writes: what the character said or attempted."""
+    if action.kind is ActionKind.DIALOGUE:
+        return EventType.DIALOGUE_EXCHANGED, {
+            "speakerId": str(action.character_id),
+            "listenerId": str(action.target_ids[0]) if action.target_ids else None,
+            "message": action.intent,
+            "context": {"turnNumber": turn.number},
+            "timestamp": turn.created_at.isoformat(),
+        }
+    payload: dict[str, Any] = {
+        "actingCharacterId": str(action.character_id),
+        "actionType": _ACTION_TYPES[action.kind],
+        "actionDescription": action.intent,
+        "targetIds": [str(t) for t in action.target_ids],
+    }
+    if action.kind is ActionKind.MOVE:
+        # A move's outcome is certain: the character is at its destination.
+        payload["outcomes"] = {"location": action.intent}
+    return EventType.ACTION_PERFORMED, payload

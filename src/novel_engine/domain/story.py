@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
-from novel_engine.domain.character import Visibility, is_visible
+from novel_engine.domain.character import Character, Visibility, is_visible
 from novel_engine.domain.errors import Forbidden, InvalidInput
-from novel_engine.domain.events import AggregateType, EventType, utcnow
+from novel_engine.domain.events import AggregateType, DomainEvent, EventType, utcnow
 from novel_engine.domain.values import NAME_MAX, TEXT_MAX, require_text
 
 if TYPE_CHECKING:
@@ -158,3 +158,26 @@ class Story(Aggregate):
             payload.update(plotPoint=plot_point.value, consequences=[])
             self._record(actor, EventType.PLOT_POINT_REACHED, payload)
         return entry
+
+    def remove_deleted_character(
+        self, actor: Actor, character: Character, deletion: DomainEvent
+    ) -> None:
+        """`character`'s owner deleted it: it leaves the cast; told events keep its id."""
+        character.ensure_managed_by(actor)
+        if character.id not in self.character_ids:
+            return
+        self.character_ids.remove(character.id)
+        self._touch()
+        self._record(
+            actor,
+            EventType.STORY_CHARACTER_REMOVED,
+            {
+                "storyId": str(self.id),
+                "characterId": str(character.id),
+                "characterName": character.name,
+                "removalReason": "character-deleted",
+                "removedBy": str(actor.user_id),
+                "version": self.version,
+            },
+            caused_by=deletion,
+        )

@@ -9,7 +9,7 @@ from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.events import AggregateType, EventType
-from novel_engine.domain.values import require_text
+from novel_engine.domain.values import is_valid_text, require_text, require_valid_text
 
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
@@ -20,12 +20,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def normalize_email(email: str) -> str:
     address = email.strip().lower()
-    if len(address) > EMAIL_MAX or not _EMAIL.match(address):
+    if len(address) > EMAIL_MAX or not _EMAIL.match(address) or not is_valid_text(address):
         raise InvalidInput("Enter a valid email address.", "email")
     return address
 
 
 def check_password(password: str) -> str:
+    require_valid_text(password, "password")
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise InvalidInput(
             f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters long.", "password"

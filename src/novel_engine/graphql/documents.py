@@ -17,9 +17,8 @@ from graphql import (
     validate,
 )
 from strawberry import Schema
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
-from novel_engine.graphql.schema import CACHE_SIZE, MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from novel_engine.graphql.schema import CACHE_SIZE, MAX_TOKENS, OPERATION_LIMITS
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,7 @@ class DocumentCache:
     def __init__(self, schema: Schema, size: int = CACHE_SIZE) -> None:
         self._schema = schema._schema
         self._size = size
-        self._rules = (
-            *specified_rules,
-            *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-            *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-        )
+        self._rules = (*specified_rules, OPERATION_LIMITS)
         self._cache: OrderedDict[str, Prepared | list[GraphQLError]] = OrderedDict()
 
     def prepare(self, query: str) -> Prepared | list[GraphQLError]:

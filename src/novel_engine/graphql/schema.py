@@ -7,10 +7,9 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -26,6 +25,7 @@ from novel_engine.graphql.events.subscriptions import EventsSubscription
 from novel_engine.graphql.extensions import ErrorPolicy, RequireOperationName
 from novel_engine.graphql.identity.mutations import IdentityMutation
 from novel_engine.graphql.identity.queries import IdentityQuery
+from novel_engine.graphql.limits import operation_limits
 from novel_engine.graphql.sessions.mutations import SessionsMutation
 from novel_engine.graphql.sessions.queries import SessionsQuery
 from novel_engine.graphql.stories.mutations import StoriesMutation
@@ -35,6 +35,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 CACHE_SIZE = 512
+OPERATION_LIMITS = operation_limits(MAX_DEPTH, MAX_ALIASES)
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             RequireOperationName,
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules([OPERATION_LIMITS]),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ],
     )

@@ -1,21 +1,27 @@
-"""Aggregates loaded for change and written back when the unit of work commits."""
+"""Aggregates loaded for change and written back when the unit of work commits.
+
+Every write of a loaded aggregate's row says `WHERE id = :id AND version = :loaded`: a
+row another writer changed since it was loaded (with or without a lock) is never
+overwritten; the commit fails with VersionConflict and writes nothing.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar, NoReturn, TypeVar
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Column, ColumnElement, Select, Table, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novel_engine.domain.aggregate import Aggregate
-from novel_engine.domain.campaign import Campaign
+from novel_engine.domain.campaign import Campaign, Member
 from novel_engine.domain.character import Character
-from novel_engine.domain.errors import EmailTaken
+from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story
+from novel_engine.domain.tracking import Tracker, TrackingRepository
 from novel_engine.domain.user import User
 from novel_engine.persistence import rows
 from novel_engine.persistence.tables import (
@@ -33,67 +39,141 @@ from novel_engine.persistence.tables import (
     users,
 )
 
+__all__ = [
+    "SqlCampaignRepository",
+    "SqlCharacterRepository",
+    "SqlSessionRepository",
+    "SqlStoryRepository",
+    "SqlUserRepository",
+    "Tracker",
+]
 
-class Tracker:
-    """What one unit of work has loaded or added, in order, and how to write it back."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[Aggregate, _Repository]] = []
-        self.new: set[uuid.UUID] = set()
-        self.removed: set[uuid.UUID] = set()
-        self.loaded_versions: dict[uuid.UUID, int] = {}
-
-    def changed(self, aggregate: Aggregate) -> bool:
-        return (
-            bool(aggregate.events)
-            or aggregate.id in self.new
-            or self.loaded_versions.get(aggregate.id) != aggregate.version
-        )
+A = TypeVar("A", bound=Aggregate)
 
 
-class _Repository:
+class _Repository(TrackingRepository[A]):
+    table: ClassVar[Table]
+
     def __init__(self, conn: AsyncConnection, tracker: Tracker) -> None:
+        super().__init__(tracker)
         self._conn = conn
-        self._tracker = tracker
-
-    def _track(self, aggregate: Aggregate, *, new: bool = False) -> None:
-        self._tracker.seen.append((aggregate, self))
-        if new:
-            self._tracker.new.add(aggregate.id)
-        else:
-            self._tracker.loaded_versions[aggregate.id] = aggregate.version
 
     def _for_update(self, stmt: Select[Any]) -> Select[Any]:
         # SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE.
-        return stmt.with_for_update()
+        # A statement locks its rows in id order, so two writers locking overlapping sets
+        # (the campaigns that cast a character, say) never wait on each other in a cycle.
+        return stmt.order_by(self.table.c.id).with_for_update()
 
-    def _base_values(self, aggregate: Aggregate) -> dict[str, Any]:
-        return {
-            "version": aggregate.version,
-            "created_at": aggregate.created_at,
-            "updated_at": aggregate.updated_at,
-        }
+    async def _insert(self, aggregate: A, values: dict[str, Any]) -> None:
+        await self._conn.execute(self.table.insert().values(id=aggregate.id, **values))
 
-    async def persist(self, aggregate: Any) -> None:
-        raise TypeError(f"{type(self).__name__} cannot persist {aggregate!r}")
+    async def _update(self, aggregate: A, values: dict[str, Any]) -> None:
+        """Write the row back if it still holds the version this unit of work loaded."""
+        loaded = self._tracker.loaded_version(aggregate)
+        result = await self._conn.execute(
+            update(self.table).where(*self._as_loaded(aggregate, loaded)).values(**values)
+        )
+        if result.rowcount != 1:
+            await self._conflict(aggregate, loaded)
+
+    async def _delete(self, aggregate: A) -> None:
+        loaded = self._tracker.loaded_version(aggregate)
+        result = await self._conn.execute(
+            delete(self.table).where(*self._as_loaded(aggregate, loaded))
+        )
+        if result.rowcount != 1:
+            await self._conflict(aggregate, loaded)
+
+    def _as_loaded(self, aggregate: A, loaded: int) -> tuple[ColumnElement[bool], ...]:
+        return (self.table.c.id == aggregate.id, self.table.c.version == loaded)
+
+    async def _conflict(self, aggregate: A, loaded: int) -> NoReturn:
+        found = await self._conn.execute(
+            select(self.table.c.version).where(self.table.c.id == aggregate.id)
+        )
+        current = found.scalar_one_or_none()
+        name = aggregate.aggregate_type.value.lower()
+        if current is None:
+            raise NotFound(f"This {name} was deleted while the change was being made.")
+        # No input is at fault: another writer changed the row after it was loaded.
+        raise VersionConflict(loaded, current, field=None)
 
 
-class SqlCharacterRepository(_Repository):
-    async def add(self, character: Character) -> None:
-        self._track(character, new=True)
+class _CastRepository(_Repository[A]):
+    """Stories and campaigns: an ordered cast of characters in a link table."""
+
+    cast_table: ClassVar[Table]
+    cast_key: ClassVar[str]  # the link table's column naming the story or campaign
+
+    def __init__(self, conn: AsyncConnection, tracker: Tracker) -> None:
+        super().__init__(conn, tracker)
+        # Per aggregate: the cast as stored, character id -> position.
+        self._stored_cast: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
+
+    @property
+    def _owner_column(self) -> Column[Any]:
+        return self.cast_table.c[self.cast_key]
+
+    async def _load_casts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        owner = self._owner_column
+        found = await self._conn.execute(
+            select(owner, self.cast_table.c.character_id, self.cast_table.c.position)
+            .where(owner.in_(ids))
+            .order_by(owner, self.cast_table.c.position)
+        )
+        casts: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+        for owner_id, character_id, position in found:
+            casts[owner_id].append(character_id)
+            self._stored_cast.setdefault(owner_id, {})[character_id] = position
+        return casts
+
+    async def _write_cast(self, aggregate_id: uuid.UUID, cast: list[uuid.UUID]) -> None:
+        stored = self._stored_cast.setdefault(aggregate_id, {})
+        owner, link = self._owner_column, self.cast_table
+        gone = [c for c in stored if c not in cast]
+        if gone:
+            await self._conn.execute(
+                delete(link).where(owner == aggregate_id, link.c.character_id.in_(gone))
+            )
+            for character_id in gone:
+                del stored[character_id]
+        joined = [c for c in cast if c not in stored]
+        if joined:
+            after = max(stored.values(), default=-1) + 1
+            positions = {c: after + i for i, c in enumerate(joined)}
+            await self._conn.execute(
+                link.insert(),
+                [
+                    {self.cast_key: aggregate_id, "character_id": c, "position": p}
+                    for c, p in positions.items()
+                ],
+            )
+            stored.update(positions)
+
+
+class SqlCharacterRepository(_Repository[Character]):
+    table = characters
 
     async def get(self, character_id: uuid.UUID) -> Character | None:
-        found = await self._load([character_id], lock=True)
+        found = await self._load(characters.c.id == character_id, lock=True)
         return found[0] if found else None
 
     async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]:
-        return await self._load(character_ids, lock=False) if character_ids else []
+        if not character_ids:
+            return []
+        return await self._load(characters.c.id.in_(character_ids), lock=False)
+
+    async def relating_to(self, character_id: uuid.UUID) -> list[Character]:
+        relating = select(character_relationships.c.character_id).where(
+            character_relationships.c.related_character_id == character_id
+        )
+        return await self._load(characters.c.id.in_(relating), lock=True)
 
     async def remove(self, character: Character) -> None:
-        self._tracker.removed.add(character.id)
+        self._remove(character)
 
-    async def _load(self, ids: Sequence[uuid.UUID], *, lock: bool) -> list[Character]:
-        stmt = select(characters).where(characters.c.id.in_(ids))
+    async def _load(self, where: ColumnElement[bool], *, lock: bool) -> list[Character]:
+        stmt = select(characters).where(where)
         result = await self._conn.execute(self._for_update(stmt) if lock else stmt)
         loaded = {row.id: Character(**rows.character_fields(row)) for row in result}
         if not loaded:
@@ -117,199 +197,116 @@ class SqlCharacterRepository(_Repository):
         return list(loaded.values())
 
     async def persist(self, character: Character) -> None:
-        if character.id in self._tracker.removed:
-            await self._conn.execute(delete(characters).where(characters.c.id == character.id))
+        if self._tracker.is_removed(character):
+            await self._delete(character)
             return
-        values = {
-            "owner_id": character.owner_id,
-            "name": character.name,
-            "kind": character.kind.value,
-            **character.personality.as_dict(),
-            "background": character.background,
-            "visibility": character.visibility.value,
-            **self._base_values(character),
-        }
-        if character.id in self._tracker.new:
-            await self._conn.execute(characters.insert().values(id=character.id, **values))
+        if self._tracker.is_new(character):
+            await self._insert(character, rows.character_values(character))
         else:
-            await self._conn.execute(
-                update(characters).where(characters.c.id == character.id).values(**values)
-            )
+            await self._update(character, rows.character_values(character))
             for table in (character_skills, character_relationships):
                 await self._conn.execute(delete(table).where(table.c.character_id == character.id))
         if character.skills:
-            await self._conn.execute(
-                character_skills.insert(),
-                [
-                    {"character_id": character.id, "name": s.name, "level": s.level}
-                    for s in character.skills
-                ],
-            )
+            await self._conn.execute(character_skills.insert(), rows.skill_rows(character))
         if character.relationships:
             await self._conn.execute(
-                character_relationships.insert(),
-                [
-                    {
-                        "character_id": character.id,
-                        "related_character_id": r.related_character_id,
-                        "type": r.type.value,
-                        "strength": r.strength,
-                        "context": r.context,
-                    }
-                    for r in character.relationships
-                ],
+                character_relationships.insert(), rows.relationship_rows(character)
             )
 
 
-class SqlStoryRepository(_Repository):
-    async def add(self, story: Story) -> None:
-        self._track(story, new=True)
+class SqlStoryRepository(_CastRepository[Story]):
+    table = stories
+    cast_table = story_characters
+    cast_key = "story_id"
 
     async def get(self, story_id: uuid.UUID) -> Story | None:
-        row = (
-            await self._conn.execute(
-                self._for_update(select(stories).where(stories.c.id == story_id))
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        cast = await self._conn.execute(
-            select(story_characters.c.character_id)
-            .where(story_characters.c.story_id == story_id)
-            .order_by(story_characters.c.position)
+        found = await self._load(stories.c.id == story_id)
+        return found[0] if found else None
+
+    async def featuring(self, character_id: uuid.UUID) -> list[Story]:
+        casting = select(story_characters.c.story_id).where(
+            story_characters.c.character_id == character_id
         )
-        story = Story(**rows.story_fields(row), character_ids=list(cast.scalars()))
-        self._track(story)
-        return story
+        return await self._load(stories.c.id.in_(casting))
+
+    async def _load(self, where: ColumnElement[bool]) -> list[Story]:
+        found = list(await self._conn.execute(self._for_update(select(stories).where(where))))
+        casts = await self._load_casts([row.id for row in found])
+        loaded = [Story(**rows.story_fields(row), character_ids=casts[row.id]) for row in found]
+        for story in loaded:
+            self._track(story)
+        return loaded
 
     async def persist(self, story: Story) -> None:
-        values = {
-            "owner_id": story.owner_id,
-            "title": story.title,
-            "genre": story.genre.value,
-            "themes": story.themes,
-            "tone": story.tone.value,
-            "visibility": story.visibility.value,
-            "entry_count": story.entry_count,
-            **self._base_values(story),
-        }
-        if story.id in self._tracker.new:
-            await self._conn.execute(stories.insert().values(id=story.id, **values))
-            if story.character_ids:
-                await self._conn.execute(
-                    story_characters.insert(),
-                    [
-                        {"story_id": story.id, "character_id": c, "position": i}
-                        for i, c in enumerate(story.character_ids)
-                    ],
-                )
+        if self._tracker.is_new(story):
+            await self._insert(story, rows.story_values(story))
         else:
-            await self._conn.execute(
-                update(stories).where(stories.c.id == story.id).values(**values)
-            )
+            await self._update(story, rows.story_values(story))
+        await self._write_cast(story.id, story.character_ids)
         if story.new_entries:
-            await self._conn.execute(
-                story_entries.insert(),
-                [
-                    {
-                        "id": e.id,
-                        "story_id": story.id,
-                        "sequence": e.sequence,
-                        "description": e.description,
-                        "plot_point": e.plot_point.value if e.plot_point else None,
-                        "character_ids": [str(c) for c in e.character_ids],
-                        "occurred_at": e.occurred_at,
-                    }
-                    for e in story.new_entries
-                ],
-            )
+            entries = [rows.story_entry_row(story.id, e) for e in story.new_entries]
+            await self._conn.execute(story_entries.insert(), entries)
             story.new_entries.clear()
 
 
-class SqlCampaignRepository(_Repository):
+class SqlCampaignRepository(_CastRepository[Campaign]):
+    table = campaigns
+    cast_table = campaign_characters
+    cast_key = "campaign_id"
+
     def __init__(self, conn: AsyncConnection, tracker: Tracker) -> None:
         super().__init__(conn, tracker)
         self._stored_members: dict[uuid.UUID, set[uuid.UUID]] = {}
-        self._stored_characters: dict[uuid.UUID, set[uuid.UUID]] = {}
-
-    async def add(self, campaign: Campaign) -> None:
-        self._track(campaign, new=True)
-        self._stored_members[campaign.id] = set()
-        self._stored_characters[campaign.id] = set()
 
     async def get(self, campaign_id: uuid.UUID) -> Campaign | None:
-        row = (
-            await self._conn.execute(
-                self._for_update(select(campaigns).where(campaigns.c.id == campaign_id))
-            )
-        ).one_or_none()
-        if row is None:
-            return None
+        found = await self._load(campaigns.c.id == campaign_id)
+        return found[0] if found else None
+
+    async def featuring(self, character_id: uuid.UUID) -> list[Campaign]:
+        casting = select(campaign_characters.c.campaign_id).where(
+            campaign_characters.c.character_id == character_id
+        )
+        return await self._load(campaigns.c.id.in_(casting))
+
+    async def _load(self, where: ColumnElement[bool]) -> list[Campaign]:
+        found = list(await self._conn.execute(self._for_update(select(campaigns).where(where))))
+        ids = [row.id for row in found]
+        casts = await self._load_casts(ids)
         members = await self._conn.execute(
-            select(campaign_members).where(campaign_members.c.campaign_id == campaign_id)
+            select(campaign_members).where(campaign_members.c.campaign_id.in_(ids))
         )
-        cast = await self._conn.execute(
-            select(campaign_characters.c.character_id)
-            .where(campaign_characters.c.campaign_id == campaign_id)
-            .order_by(campaign_characters.c.position)
-        )
-        campaign = Campaign(
-            **rows.campaign_fields(row),
-            members={m.user_id: m for m in map(rows.to_member, members)},
-            character_ids=list(cast.scalars()),
-        )
-        self._stored_members[campaign.id] = set(campaign.members)
-        self._stored_characters[campaign.id] = set(campaign.character_ids)
-        self._track(campaign)
-        return campaign
+        by_campaign: dict[uuid.UUID, dict[uuid.UUID, Member]] = {i: {} for i in ids}
+        for row in members:
+            by_campaign[row.campaign_id][row.user_id] = rows.to_member(row)
+        loaded = []
+        for row in found:
+            campaign = Campaign(
+                **rows.campaign_fields(row),
+                members=by_campaign[row.id],
+                character_ids=casts[row.id],
+            )
+            self._stored_members[campaign.id] = set(campaign.members)
+            self._track(campaign)
+            loaded.append(campaign)
+        return loaded
 
     async def persist(self, campaign: Campaign) -> None:
-        values = {
-            "owner_id": campaign.owner_id,
-            "name": campaign.name,
-            "description": campaign.description,
-            "world_state": campaign.world_state,
-            "world_version": campaign.world_version,
-            **self._base_values(campaign),
-        }
-        if campaign.id in self._tracker.new:
-            await self._conn.execute(campaigns.insert().values(id=campaign.id, **values))
+        if self._tracker.is_new(campaign):
+            await self._insert(campaign, rows.campaign_values(campaign))
         else:
-            await self._conn.execute(
-                update(campaigns).where(campaigns.c.id == campaign.id).values(**values)
-            )
-        stored_members = self._stored_members[campaign.id]
+            await self._update(campaign, rows.campaign_values(campaign))
+        stored_members = self._stored_members.setdefault(campaign.id, set())
         new_members = [m for uid, m in campaign.members.items() if uid not in stored_members]
         if new_members:
             await self._conn.execute(
-                campaign_members.insert(),
-                [
-                    {
-                        "campaign_id": campaign.id,
-                        "user_id": m.user_id,
-                        "role": m.role.value,
-                        "joined_at": m.joined_at,
-                    }
-                    for m in new_members
-                ],
+                campaign_members.insert(), [rows.member_row(campaign.id, m) for m in new_members]
             )
             stored_members.update(m.user_id for m in new_members)
-        stored_cast = self._stored_characters[campaign.id]
-        new_cast = [(i, c) for i, c in enumerate(campaign.character_ids) if c not in stored_cast]
-        if new_cast:
-            await self._conn.execute(
-                campaign_characters.insert(),
-                [
-                    {"campaign_id": campaign.id, "character_id": c, "position": i}
-                    for i, c in new_cast
-                ],
-            )
-            stored_cast.update(c for _, c in new_cast)
+        await self._write_cast(campaign.id, campaign.character_ids)
 
 
-class SqlSessionRepository(_Repository):
-    async def add(self, session: Session) -> None:
-        self._track(session, new=True)
+class SqlSessionRepository(_Repository[Session]):
+    table = sessions
 
     async def get(self, session_id: uuid.UUID) -> Session | None:
         row = (
@@ -350,45 +347,17 @@ class SqlSessionRepository(_Repository):
         return rows.to_turn(row) if row else None
 
     async def persist(self, session: Session) -> None:
-        values = {
-            "campaign_id": session.campaign_id,
-            "number": session.number,
-            "status": session.status.value,
-            "started_by": session.started_by,
-            "turn_count": session.turn_count,
-            **self._base_values(session),
-        }
-        if session.id in self._tracker.new:
-            await self._conn.execute(sessions.insert().values(id=session.id, **values))
+        if self._tracker.is_new(session):
+            await self._insert(session, rows.session_values(session))
         else:
-            await self._conn.execute(
-                update(sessions).where(sessions.c.id == session.id).values(**values)
-            )
+            await self._update(session, rows.session_values(session))
         if session.new_turns:
-            await self._conn.execute(
-                turns.insert(),
-                [
-                    {
-                        "id": t.id,
-                        "session_id": t.session_id,
-                        "campaign_id": t.campaign_id,
-                        "number": t.number,
-                        "actions": [a.as_dict() for a in t.actions],
-                        "submitted_by": t.submitted_by,
-                        "created_at": t.created_at,
-                        "correlation_id": t.correlation_id,
-                        "idempotency_key": t.idempotency_key,
-                        "request_hash": t.request_hash,
-                    }
-                    for t in session.new_turns
-                ],
-            )
+            await self._conn.execute(turns.insert(), [rows.turn_row(t) for t in session.new_turns])
             session.new_turns.clear()
 
 
-class SqlUserRepository(_Repository):
-    async def add(self, user: User) -> None:
-        self._track(user, new=True)
+class SqlUserRepository(_Repository[User]):
+    table = users
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self._one(select(users).where(users.c.id == user_id))
@@ -400,31 +369,17 @@ class SqlUserRepository(_Repository):
         row = (await self._conn.execute(stmt)).one_or_none()
         if row is None:
             return None
-        user = User(
-            id=row.id,
-            email=row.email,
-            display_name=row.display_name,
-            password_hash=row.password_hash,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        user = rows.to_user(row)
         self._track(user)
         return user
 
     async def persist(self, user: User) -> None:
-        values = {
-            "email": user.email,
-            "display_name": user.display_name,
-            "password_hash": user.password_hash,
-            **self._base_values(user),
-        }
-        if user.id not in self._tracker.new:
-            await self._conn.execute(update(users).where(users.c.id == user.id).values(**values))
+        if not self._tracker.is_new(user):
+            await self._update(user, rows.user_values(user))
             return
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(users.insert().values(id=user.id, **values))
+                await self._insert(user, rows.user_values(user))
         except IntegrityError as exc:
             # Two sign-ups with one email raced past the lookup; the constraint decides.
             raise EmailTaken() from exc

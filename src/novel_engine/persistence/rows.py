@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from novel_engine.domain.campaign import CampaignRole, Member
+from novel_engine.domain.aggregate import Aggregate
+from novel_engine.domain.campaign import Campaign, CampaignRole, Member
 from novel_engine.domain.character import (
+    Character,
     CharacterKind,
     Personality,
     Relationship,
@@ -16,8 +18,9 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
-from novel_engine.domain.session import Action, ActionKind, SessionStatus, Turn
-from novel_engine.domain.story import Genre, PlotPoint, StoryEntry, Tone
+from novel_engine.domain.session import Action, ActionKind, Session, SessionStatus, Turn
+from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
+from novel_engine.domain.user import User
 
 TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 
@@ -127,3 +130,137 @@ def to_turn(row: Row[Any]) -> Turn:
         idempotency_key=row.idempotency_key,
         request_hash=row.request_hash,
     )
+
+
+def to_user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        password_hash=row.password_hash,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# Writing: the column values of an aggregate's own row (its version is the new one).
+
+
+def _base_values(aggregate: Aggregate) -> dict[str, Any]:
+    return {
+        "version": aggregate.version,
+        "created_at": aggregate.created_at,
+        "updated_at": aggregate.updated_at,
+    }
+
+
+def character_values(character: Character) -> dict[str, Any]:
+    return {
+        "owner_id": character.owner_id,
+        "name": character.name,
+        "kind": character.kind.value,
+        **character.personality.as_dict(),
+        "background": character.background,
+        "visibility": character.visibility.value,
+        **_base_values(character),
+    }
+
+
+def skill_rows(character: Character) -> list[dict[str, Any]]:
+    return [
+        {"character_id": character.id, "name": s.name, "level": s.level} for s in character.skills
+    ]
+
+
+def relationship_rows(character: Character) -> list[dict[str, Any]]:
+    return [
+        {
+            "character_id": character.id,
+            "related_character_id": r.related_character_id,
+            "type": r.type.value,
+            "strength": r.strength,
+            "context": r.context,
+        }
+        for r in character.relationships
+    ]
+
+
+def story_values(story: Story) -> dict[str, Any]:
+    return {
+        "owner_id": story.owner_id,
+        "title": story.title,
+        "genre": story.genre.value,
+        "themes": story.themes,
+        "tone": story.tone.value,
+        "visibility": story.visibility.value,
+        "entry_count": story.entry_count,
+        **_base_values(story),
+    }
+
+
+def story_entry_row(story_id: uuid.UUID, entry: StoryEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "story_id": story_id,
+        "sequence": entry.sequence,
+        "description": entry.description,
+        "plot_point": entry.plot_point.value if entry.plot_point else None,
+        "character_ids": [str(c) for c in entry.character_ids],
+        "occurred_at": entry.occurred_at,
+    }
+
+
+def campaign_values(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "owner_id": campaign.owner_id,
+        "name": campaign.name,
+        "description": campaign.description,
+        "world_state": campaign.world_state,
+        "world_version": campaign.world_version,
+        **_base_values(campaign),
+    }
+
+
+def member_row(campaign_id: uuid.UUID, member: Member) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign_id,
+        "user_id": member.user_id,
+        "role": member.role.value,
+        "joined_at": member.joined_at,
+    }
+
+
+def session_values(session: Session) -> dict[str, Any]:
+    return {
+        "campaign_id": session.campaign_id,
+        "number": session.number,
+        "status": session.status.value,
+        "started_by": session.started_by,
+        "turn_count": session.turn_count,
+        **_base_values(session),
+    }
+
+
+def turn_row(turn: Turn) -> dict[str, Any]:
+    return {
+        "id": turn.id,
+        "session_id": turn.session_id,
+        "campaign_id": turn.campaign_id,
+        "number": turn.number,
+        "actions": [a.as_dict() for a in turn.actions],
+        "submitted_by": turn.submitted_by,
+        "created_at": turn.created_at,
+        "correlation_id": turn.correlation_id,
+        "idempotency_key": turn.idempotency_key,
+        "request_hash": turn.request_hash,
+    }
+
+
+def user_values(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "password_hash": user.password_hash,
+        **_base_values(user),
+    }

@@ -4,7 +4,9 @@ A feed delivers its stream's events in position order with no gap: a message tha
 positions, a gap signal from the hub, or a quiet spell makes it read the event store
 after the last position it delivered. Subscribers are grouped by what they would be
 sent (same document, variables and visibility); each event is rendered once per group
-and the same payload goes to every member.
+and the same payload goes to every member. A group that may not see an event gets a
+skip marker instead; a group whose render fails gets an error. Either way every member
+accounts for every position without reading the store.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,14 +23,32 @@ from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.ports import EventStoreReader
 from novel_engine.subscriptions import codec
 from novel_engine.subscriptions.hub import EventHub
+from novel_engine.subscriptions.stats import LiveStats
+from novel_engine.subscriptions.subscriber import (
+    QUEUE_LIMIT,
+    EventNotDelivered,
+    LiveSubscriber,
+    SlowConsumer,
+)
+
+__all__ = [
+    "QUEUE_LIMIT",
+    "READ_BATCH",
+    "EventNotDelivered",
+    "Feed",
+    "Feeds",
+    "LiveSubscriber",
+    "Render",
+    "SlowConsumer",
+    "stream_channel",
+]
 
 log = logging.getLogger(__name__)
 
 # Renders one event for a group: what to send (the same object to every member), or None
-# when the group may not see the event.
+# when the group may not see the event (its members are sent a skip marker).
 Render = Callable[[StoredEvent], Awaitable[Any]]
 
-QUEUE_LIMIT = 1_000
 INBOX_LIMIT = 10_000
 READ_BATCH = 500
 IDLE_CHECK = 10.0
@@ -36,37 +56,6 @@ IDLE_CHECK = 10.0
 
 def stream_channel(stream_id: uuid.UUID) -> str:
     return f"novel-engine:stream:{stream_id}"
-
-
-class SlowConsumer(Exception):
-    """A subscriber fell QUEUE_LIMIT events behind; it resumes by cursor."""
-
-
-class LiveSubscriber:
-    """One subscriber's bounded queue of (position, payload)."""
-
-    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
-        self._queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue(limit)
-        self.overflowed = False
-        self.on_overflow: Callable[[], None] = lambda: None
-
-    def push(self, position: int, payload: Any) -> None:
-        if self.overflowed:
-            return
-        try:
-            self._queue.put_nowait((position, payload))
-        except asyncio.QueueFull:
-            self.overflowed = True
-            self._queue = asyncio.Queue(1)  # drop the backlog: it will be replayed
-            self.on_overflow()
-
-    async def get(self) -> tuple[int, Any]:
-        if self.overflowed:
-            raise SlowConsumer()
-        item = await self._queue.get()
-        if self.overflowed:
-            raise SlowConsumer()
-        return item
 
 
 @dataclass
@@ -79,17 +68,21 @@ _GAP = object()
 
 
 class Feed:
-    def __init__(self, stream_id: uuid.UUID, reader: EventStoreReader, hub: EventHub) -> None:
+    def __init__(
+        self, stream_id: uuid.UUID, reader: EventStoreReader, hub: EventHub, stats: LiveStats
+    ) -> None:
         self.stream_id = stream_id
         self.channel = stream_channel(stream_id)
         self.last = 0
         self.groups: dict[Hashable, Group] = {}
-        self.renders = 0
         self._reader = reader
         self._hub = hub
+        self._stats = stats
         self._inbox: asyncio.Queue[object] = asyncio.Queue(INBOX_LIMIT)
         self._overflowed = False
+        self._starting: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
 
     # HubListener
     def deliver(self, message: bytes) -> None:
@@ -104,18 +97,47 @@ class Feed:
         except asyncio.QueueFull:
             self._overflowed = True
 
-    async def start(self) -> None:
+    def begin(self) -> None:
+        """Start following the stream in the background; `started` waits for it."""
+        self._starting = asyncio.create_task(self._start(), name=f"feed-start-{self.stream_id}")
+
+    async def started(self) -> None:
+        """Wait until the feed follows its stream. Cancelling the waiter leaves the start
+        running for the other members; the last member to leave stops it."""
+        assert self._starting is not None, "begin() first"
+        await asyncio.shield(self._starting)
+
+    async def _start(self) -> None:
         await self._hub.subscribe(self.channel, self)
         # Subscribed first: whatever commits from here on reaches the inbox.
         self.last = await self._reader.head(self.stream_id)
         self._task = asyncio.create_task(self._run(), name=f"feed-{self.stream_id}")
 
     async def stop(self) -> None:
+        """Stop following: whether started, starting or failed to start, the hub
+        subscription is gone afterwards."""
+        if self._stopped:
+            return
+        self._stopped = True
+        await _cancelled(self._starting)
+        await _cancelled(self._task)  # once the start is over, so it cannot create one after
         await self._hub.unsubscribe(self.channel, self)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+
+    def add(self, key: Hashable, render: Render, limit: int) -> LiveSubscriber:
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Group(render)
+        subscriber = LiveSubscriber(key, limit)
+        group.members.add(subscriber)
+        return subscriber
+
+    def remove(self, subscriber: LiveSubscriber) -> None:
+        group = self.groups.get(subscriber.key)
+        if group is None or subscriber not in group.members:
+            return  # its group was dropped when an event could not be rendered for it
+        group.members.discard(subscriber)
+        if not group.members:
+            del self.groups[subscriber.key]
 
     @property
     def subscribers(self) -> int:
@@ -132,7 +154,8 @@ class Feed:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("feed %s failed to deliver; will re-read the store", self.stream_id)
+                # Nothing past `last` was delivered, so reading the store again loses nothing.
+                log.exception("feed %s failed; will re-read the store", self.stream_id)
                 self._put(_GAP)
                 await asyncio.sleep(0.5)
 
@@ -150,6 +173,7 @@ class Feed:
 
     async def _catch_up(self) -> None:
         while True:
+            self._stats.store_reads += 1
             batch = await self._reader.read(self.stream_id, self.last, READ_BATCH)
             for event in batch:
                 await self._deliver(event)
@@ -160,66 +184,81 @@ class Feed:
         if event.position != self.last + 1:
             return
         self.last = event.position
-        for group in list(self.groups.values()):
-            if not group.members:
-                continue
-            self.renders += 1
+        for key, group in list(self.groups.items()):
+            if group.members:
+                await self._deliver_to(key, group, event)
+
+    async def _deliver_to(self, key: Hashable, group: Group, event: StoredEvent) -> None:
+        """Render once for the group and hand every member the same payload, a skip marker
+        (None) when the group may not see it, or an error when it cannot be rendered."""
+        self._stats.renders += 1
+        try:
             payload = await group.render(event)
-            if payload is None:
-                continue
-            for subscriber in list(group.members):
-                subscriber.push(event.position, payload)
+        except Exception:
+            log.exception("feed %s could not render position %d", self.stream_id, event.position)
+            self._stats.undelivered += 1
+            if self.groups.get(key) is group:
+                del self.groups[key]  # its members are finished; newcomers start afresh
+            for member in group.members:
+                member.fail(EventNotDelivered(event.position))
+            return
+        for member in list(group.members):
+            member.push(event.position, payload)
+
+
+async def _cancelled(task: asyncio.Task[None] | None) -> None:
+    """Cancel the task and wait until it is over, whatever it raised."""
+    if task is None:
+        return
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # a failed start was already reported to those waiting on it
 
 
 class Feeds:
     """The feeds of this process, created on first subscriber and stopped after the last."""
 
-    def __init__(self, reader: EventStoreReader, hub: EventHub) -> None:
+    def __init__(self, reader: EventStoreReader, hub: EventHub, stats: LiveStats) -> None:
         self._reader = reader
         self._hub = hub
+        self._stats = stats
         self._feeds: dict[uuid.UUID, Feed] = {}
-        self._starting: dict[uuid.UUID, asyncio.Task[Feed]] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
 
+    @contextlib.asynccontextmanager
     async def join(
         self, stream_id: uuid.UUID, key: Hashable, render: Render, limit: int = QUEUE_LIMIT
-    ) -> tuple[Feed, LiveSubscriber]:
-        """Join a stream's live events. The subscriber gets every event delivered after
-        `feed.last` at the moment of joining; the caller replays up to there itself."""
-        feed = await self._feed(stream_id)
-        group = feed.groups.get(key)
-        if group is None:
-            group = feed.groups[key] = Group(render)
-        subscriber = LiveSubscriber(limit)
-        group.members.add(subscriber)
-        return feed, subscriber
+    ) -> AsyncIterator[LiveSubscriber]:
+        """Be a member of the stream's feed (group `key`) for the length of the block.
 
-    async def leave(self, feed: Feed, subscriber: LiveSubscriber) -> None:
-        for key, group in list(feed.groups.items()):
-            group.members.discard(subscriber)
-            if not group.members:
-                del feed.groups[key]
-        if not feed.groups and self._feeds.get(feed.stream_id) is feed:
-            del self._feeds[feed.stream_id]
-            await feed.stop()
-
-    async def _feed(self, stream_id: uuid.UUID) -> Feed:
+        The subscriber gets every event the feed delivers from the moment it joined; the
+        caller replays from the store up to there itself. Leaving is certain, also when
+        the block is cancelled while the feed is still starting.
+        """
         feed = self._feeds.get(stream_id)
-        if feed is not None:
-            return feed
-        starting = self._starting.get(stream_id)
-        if starting is None:
-            starting = asyncio.create_task(self._start(stream_id))
-            self._starting[stream_id] = starting
-        return await asyncio.shield(starting)
-
-    async def _start(self, stream_id: uuid.UUID) -> Feed:
-        feed = Feed(stream_id, self._reader, self._hub)
+        if feed is None:
+            feed = self._feeds[stream_id] = Feed(stream_id, self._reader, self._hub, self._stats)
+            feed.begin()
+        # A member from here on, before any await: a feed is never without its joiners.
+        subscriber = feed.add(key, render, limit)
         try:
-            await feed.start()
-            self._feeds[stream_id] = feed
-            return feed
+            await feed.started()
+            yield subscriber
         finally:
-            del self._starting[stream_id]
+            await self._leave(feed, subscriber)
+
+    async def _leave(self, feed: Feed, subscriber: LiveSubscriber) -> None:
+        feed.remove(subscriber)
+        if feed.subscribers:
+            return
+        if self._feeds.get(feed.stream_id) is feed:
+            del self._feeds[feed.stream_id]
+        # Shielded: a leaver cancelled again must not leave the hub subscription behind.
+        stopping = asyncio.create_task(feed.stop())
+        self._stopping.add(stopping)
+        stopping.add_done_callback(self._stopping.discard)
+        await asyncio.shield(stopping)
 
     @property
     def subscribers(self) -> int:
@@ -229,6 +268,8 @@ class Feeds:
         return len(self._feeds)
 
     async def close(self) -> None:
-        for feed in list(self._feeds.values()):
+        feeds, self._feeds = list(self._feeds.values()), {}
+        for feed in feeds:
             await feed.stop()
-        self._feeds.clear()
+        if self._stopping:
+            await asyncio.wait(self._stopping)

@@ -10,6 +10,8 @@ import logging
 from collections import defaultdict
 from typing import Protocol
 
+from novel_engine.subscriptions.stats import HubStats
+
 log = logging.getLogger(__name__)
 
 
@@ -24,6 +26,11 @@ class HubListener(Protocol):
 
 
 class EventHub(Protocol):
+    @property
+    def stats(self) -> HubStats:
+        """This hub's counters, for the metrics endpoint."""
+        ...
+
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -44,6 +51,7 @@ class InProcessHub:
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[HubListener]] = defaultdict(set)
+        self.stats = HubStats()  # no broker, so never a reconnect
 
     async def start(self) -> None:
         return None

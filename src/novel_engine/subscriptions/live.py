@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import uuid
-from collections.abc import AsyncGenerator, Hashable, Sequence
+from collections.abc import AsyncGenerator, Callable, Hashable, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -15,12 +16,16 @@ from novel_engine.subscriptions import codec
 from novel_engine.subscriptions.feeds import (
     QUEUE_LIMIT,
     READ_BATCH,
+    EventNotDelivered,
     Feeds,
     LiveSubscriber,
     Render,
     stream_channel,
 )
 from novel_engine.subscriptions.hub import EventHub
+from novel_engine.subscriptions.stats import Figure, LiveStats, live_figures
+
+log = logging.getLogger(__name__)
 
 
 class LiveEvents:
@@ -30,19 +35,32 @@ class LiveEvents:
         self.hub = hub
         self.reader = reader
         self.queue_limit = queue_limit
-        self.feeds = Feeds(reader, hub)
+        self.stats = LiveStats()
+        self.feeds = Feeds(reader, hub, self.stats)
         self._raw_keys = itertools.count()
 
     async def close(self) -> None:
         await self.feeds.close()
 
+    def figures(self) -> list[Figure]:
+        """This process's live-delivery figures, for the metrics endpoint."""
+        return live_figures(len(self.feeds), self.feeds.subscribers, self.stats, self.hub.stats)
+
     async def publish(self, events: Sequence[StoredEvent]) -> None:
-        """One message per stream per commit, encoded once."""
+        """One message per stream per commit, encoded once. Streams go out independently:
+        one that fails is logged and counted (its feeds heal from the store) and the
+        others are still published."""
         by_stream: dict[uuid.UUID, list[StoredEvent]] = {}
         for stored in events:
             by_stream.setdefault(stored.event.stream.id, []).append(stored)
         for stream_id, batch in by_stream.items():
-            await self.hub.publish(stream_channel(stream_id), codec.encode(batch))
+            try:
+                await self.hub.publish(stream_channel(stream_id), codec.encode(batch))
+            except Exception:
+                self.stats.failed_publishes += 1
+                log.warning(
+                    "publishing %d events of stream %s failed", len(batch), stream_id, exc_info=True
+                )
 
     async def follow(
         self,
@@ -51,33 +69,32 @@ class LiveEvents:
         key: Hashable,
         render: Render,
         *,
-        joined: Any = None,
+        joined: Callable[[LiveSubscriber], None] | None = None,
     ) -> AsyncGenerator[tuple[int, Any], None]:
-        """Everything after `after`, rendered, in order: first replayed from the store,
-        then live from this stream's feed (shared with the group `key`).
+        """Everything after `after` that `render` does not hide (None), rendered, in order:
+        first replayed from the store, then live from this stream's feed (shared with the
+        group `key`).
 
         `joined(subscriber)` is called once the subscriber is registered, e.g. to be
-        told when it overflows.
+        told when it overflows. Raises SlowConsumer or EventNotDelivered rather than
+        leave a gap.
         """
-        feed, subscriber = await self.feeds.join(stream_id, key, render, self.queue_limit)
-        if joined is not None:
-            joined(subscriber)
-        try:
+        joining = self.feeds.join(stream_id, key, render, self.queue_limit)
+        async with joining as subscriber:
+            if joined is not None:
+                joined(subscriber)
             last = after
-            while True:
-                replayed = self._replay(stream_id, last, render)
-                async with aclosing(replayed):
-                    async for position, payload in replayed:
-                        last = position
-                        if payload is not None:
-                            yield position, payload
-                live = _live(subscriber, last)
-                async with aclosing(live):
-                    async for position, payload in live:
-                        last = position
-                        yield position, payload
-        finally:
-            await self.feeds.leave(feed, subscriber)
+            while True:  # replay from the store, then live until a position is lost
+                for items in (self._replay(stream_id, last, render), _live(subscriber)):
+                    async with aclosing(items):
+                        async for position, payload in items:
+                            if position <= last:
+                                continue  # replay already covered it
+                            if position != last + 1:
+                                break  # a position was lost: replay from the store
+                            last = position
+                            if payload is not None:
+                                yield position, payload
 
     async def events(self, stream_id: uuid.UUID, after: int) -> AsyncGenerator[StoredEvent, None]:
         """The same guarantee, as plain events for one subscriber (nothing shared)."""
@@ -95,21 +112,23 @@ class LiveEvents:
         self, stream_id: uuid.UUID, after: int, render: Render
     ) -> AsyncGenerator[tuple[int, Any], None]:
         while True:
+            self.stats.store_reads += 1
             batch = await self.reader.read(stream_id, after, READ_BATCH)
             for stored in batch:
                 after = stored.position
-                yield stored.position, await render(stored)
+                try:
+                    payload = await render(stored)
+                except Exception as exc:
+                    log.exception("could not render position %d of %s", stored.position, stream_id)
+                    self.stats.undelivered += 1
+                    raise EventNotDelivered(stored.position) from exc
+                yield stored.position, payload
             if len(batch) < READ_BATCH:
                 return
 
 
-async def _live(subscriber: LiveSubscriber, last: int) -> AsyncGenerator[tuple[int, Any], None]:
-    """Live items after `last`; stops (so the caller replays) if a position is skipped."""
+async def _live(subscriber: LiveSubscriber) -> AsyncGenerator[tuple[int, Any], None]:
+    """What the feed hands the subscriber: (position, payload), payload None when its
+    group may not see that event."""
     while True:
-        position, payload = await subscriber.get()
-        if position <= last:
-            continue
-        if position != last + 1:
-            return
-        last = position
-        yield position, payload
+        yield await subscriber.get()

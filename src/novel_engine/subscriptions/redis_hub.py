@@ -17,6 +17,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from novel_engine.subscriptions.hub import HubListener
+from novel_engine.subscriptions.stats import HubStats
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class RedisHub:
         self._pubsub: redis.client.PubSub | None = None
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
-        self.reconnects = 0
+        self.stats = HubStats()
 
     async def start(self) -> None:
         self._reader = asyncio.create_task(self._read_forever(), name="redis-hub-reader")
@@ -88,7 +89,7 @@ class RedisHub:
             try:
                 await self._connect()
                 if ever_connected:
-                    self.reconnects += 1
+                    self.stats.reconnects += 1
                     log.info("redis hub reconnected; listeners re-read the event store")
                     self._signal_gap()
                 ever_connected = True

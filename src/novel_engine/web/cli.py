@@ -1,51 +1,141 @@
-"""`novel-engine serve` and `novel-engine migrate`."""
+"""`novel-engine serve` and `novel-engine migrate`.
+
+Exit codes: 0 done; 1 the database could not be migrated (unreachable, refused);
+2 a configuration that cannot work (an option or environment variable, named in one
+line on stderr). Once serving, uvicorn's own codes apply.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
 
 import uvicorn
+from sqlalchemy.engine import make_url
 
+from novel_engine import __version__
 from novel_engine.persistence.engine import create_engine
-from novel_engine.persistence.migrate import upgrade
+from novel_engine.persistence.migrate import Migration, upgrade
 from novel_engine.web.settings import ConfigurationError, Settings
 
+ENVIRONMENT = """\
+configuration (environment variables):
+  NOVEL_ENGINE_DATABASE_URL  sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db
+                             (default: sqlite+aiosqlite:///novel-engine.db, here)
+  NOVEL_ENGINE_SECRET_KEY    32+ random characters that sign tokens; required with
+                             PostgreSQL (default with SQLite: generated into <db>.secret)
+  NOVEL_ENGINE_REDIS_URL     redis://host:6379/0, to run several processes together
+                             (default: unset, an in-process hub)
+  NOVEL_ENGINE_LLM_PROVIDER  offline or gemini (default: offline)
 
-async def _migrate(settings: Settings) -> None:
+exit codes: 0 done, 1 the database could not be migrated, 2 a configuration that cannot work
+"""
+
+
+MODEL_NOTES = {"offline": " (deterministic, no network)"}
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, like every configuration error, and where to read more."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def package_version() -> str:
+    try:
+        return version("novel-engine")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return __version__
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def parser() -> Parser:
+    root = Parser(
+        prog="novel-engine",
+        description="A GraphQL server for AI-driven interactive storytelling.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    root.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    commands = root.add_subparsers(
+        title="commands", dest="command", required=True, metavar="command"
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="migrate the database, then serve the API and GraphiQL",
+        description="Bring the database schema up to date, then serve GraphQL over HTTP\n"
+        "and WebSocket, with GraphiQL at /graphql.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; 0.0.0.0 for every interface (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="TCP port, 1-65535 (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="server processes; more than one should share NOVEL_ENGINE_REDIS_URL so live "
+        "events reach every process at once (default: %(default)s)",
+    )
+    commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date, then exit",
+        description="Bring the database schema up to date and say what was done.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return root
+
+
+async def _migrate(settings: Settings) -> Migration:
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        return await upgrade(engine)
     finally:
         await engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="novel-engine", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the server (migrates the database first)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    commands.add_parser("migrate", help="bring the database schema up to date")
-    args = parser.parse_args(argv)
-
+    args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except ConfigurationError as exc:
         print(f"novel-engine: {exc}", file=sys.stderr)
         return 2
+    if args.command == "serve" and args.workers > 1 and settings.redis_url is None:
+        print(f"novel-engine: warning: {_lone_workers(args.workers)}", file=sys.stderr)
     try:
-        asyncio.run(_migrate(settings))
+        migration = asyncio.run(_migrate(settings))
     except Exception as exc:  # the CLI's edge: say what failed, without a traceback
         print(f"novel-engine: cannot migrate the database: {exc}", file=sys.stderr)
         return 1
     if args.command == "migrate":
-        print("novel-engine: the database schema is up to date.")
+        print(f"novel-engine: database {database_name(settings)}: {migration}.")
         return 0
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
+    print(banner(settings, migration, args.host, args.port), flush=True)
     uvicorn.run(
         "novel_engine.web.app:create_app",
         factory=True,
@@ -56,6 +146,58 @@ def main(argv: list[str] | None = None) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _lone_workers(workers: int) -> str:
+    return (
+        f"--workers {workers} without NOVEL_ENGINE_REDIS_URL: each worker has its own "
+        "in-process hub, so a live event written through one worker reaches subscribers "
+        "of another only when their feed re-reads the database (within 10 s), and presence "
+        "is per worker. Set NOVEL_ENGINE_REDIS_URL for instant delivery."
+    )
+
+
+def banner(settings: Settings, migration: Migration, host: str, port: int) -> str:
+    """What a newcomer needs to know the server is theirs: where, on what, with what."""
+    return "\n".join(
+        [
+            f"novel-engine {package_version()}",
+            f"  GraphiQL  {graphiql_url(host, port)}",
+            f"  database  {database_name(settings)}: {migration}",
+            f"  live hub  {hub_name(settings)}",
+            f"  model     {settings.llm_provider}{MODEL_NOTES.get(settings.llm_provider, '')}",
+        ]
+    )
+
+
+def graphiql_url(host: str, port: int) -> str:
+    # A browser cannot open the wildcard addresses; the server answers on loopback too.
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/graphql"
+
+
+def database_name(settings: Settings) -> str:
+    """The database, without credentials."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite {Path(url.database).resolve() if url.database else ':memory:'}"
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    return f"PostgreSQL {where}/{url.database or ''}"
+
+
+def hub_name(settings: Settings) -> str:
+    """The live-event hub, without credentials."""
+    if settings.redis_url is None:
+        return "in-process"
+    parts = urlsplit(settings.redis_url)
+    if parts.scheme == "unix":
+        return f"Redis unix://{parts.path}"
+    host = parts.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"Redis {parts.scheme}://{host}:{parts.port or 6379}{parts.path}"
 
 
 if __name__ == "__main__":

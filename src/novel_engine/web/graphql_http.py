@@ -22,6 +22,7 @@ from novel_engine.graphql.context import RequestContext
 from novel_engine.web import graphiql
 from novel_engine.web.auth import Authenticator, Refused
 from novel_engine.web.metrics import Metrics
+from novel_engine.web.request_json import RequestJsonError, decode_request_json
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -138,14 +139,14 @@ class GraphQLHttp:
         if request.method == "GET":
             raw: dict[str, Any] = dict(request.query_params)
             if "variables" in raw:
-                raw["variables"] = _decode_json(raw["variables"], "variables")
+                raw["variables"] = _decode_json(raw["variables"], "'variables'")
             if "extensions" in raw:
-                raw["extensions"] = _decode_json(raw["extensions"], "extensions")
+                raw["extensions"] = _decode_json(raw["extensions"], "'extensions'")
         else:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type != JSON:
                 raise HttpError(415, f"Send the request body as {JSON}.")
-            raw = _decode_json((await self._body(request)).decode("utf-8", "replace"), "body")
+            raw = _decode_json(await self._body(request), "The request body")
             if not isinstance(raw, dict):
                 raise HttpError(400, "The request body must be a JSON object.")
         query = raw.get("query")
@@ -219,11 +220,11 @@ class GraphQLHttp:
         return _json(body, status, media, headers)
 
 
-def _decode_json(text: str, what: str) -> Any:
+def _decode_json(text: str | bytes, what: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HttpError(400, f"{what} is not valid JSON: {exc.msg}.") from exc
+        return decode_request_json(text)
+    except RequestJsonError as exc:
+        raise HttpError(400, f"{what} {exc}.") from exc
 
 
 def _request_tag(request: Request) -> str:

@@ -7,12 +7,16 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from redis.asyncio.connection import parse_url
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///novel-engine.db"
 LLM_PROVIDERS = ("offline", "gemini")
+MIN_SECRET_LENGTH = 32
+REDIS_URL_FORMS = "redis://host:6379/0, rediss://host:6379/0 or unix:///path/to/redis.sock"
 
 
 class ConfigurationError(Exception):
@@ -31,23 +35,11 @@ class Settings:
     subscriber_queue_limit: int = 1_000
     presence_ttl: float = 30.0
 
-    @property
-    def uses_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         database_url = env.get("NOVEL_ENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL
-        try:
-            url = make_url(database_url)
-        except ArgumentError as exc:
-            raise ConfigurationError(f"NOVEL_ENGINE_DATABASE_URL is not a URL: {exc}") from exc
-        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-            raise ConfigurationError(
-                "NOVEL_ENGINE_DATABASE_URL must start with sqlite+aiosqlite:// or "
-                f"postgresql+asyncpg://, not {url.drivername}://"
-            )
+        url = _database_url(database_url)
         provider = env.get("NOVEL_ENGINE_LLM_PROVIDER") or "offline"
         if provider not in LLM_PROVIDERS:
             raise ConfigurationError(
@@ -56,14 +48,73 @@ class Settings:
         gemini_key = env.get("GEMINI_API_KEY") or None
         if provider == "gemini" and not gemini_key:
             raise ConfigurationError("NOVEL_ENGINE_LLM_PROVIDER=gemini needs GEMINI_API_KEY.")
-        secret = env.get("NOVEL_ENGINE_SECRET_KEY") or _embedded_secret(url)
+        redis_url = _redis_url(env.get("NOVEL_ENGINE_REDIS_URL") or None)
+        # Last: a refused configuration must not leave a generated key behind.
+        secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or _embedded_secret(url)
         return cls(
             database_url=database_url,
-            redis_url=env.get("NOVEL_ENGINE_REDIS_URL") or None,
+            redis_url=redis_url,
             secret_key=secret,
             llm_provider=provider,
             gemini_api_key=gemini_key,
         )
+
+
+def _database_url(value: str) -> URL:
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"NOVEL_ENGINE_DATABASE_URL is not a URL: {exc}") from exc
+    if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise ConfigurationError(
+            "NOVEL_ENGINE_DATABASE_URL must start with sqlite+aiosqlite:// or "
+            f"postgresql+asyncpg://, not {url.drivername}://"
+        )
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        # Refused rather than created: a mistyped path would put the data somewhere
+        # nobody looks, or fail only at the first connection.
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            raise ConfigurationError(
+                f"NOVEL_ENGINE_DATABASE_URL names a file in {folder}/, "
+                "a folder that does not exist: create it, or choose another path."
+            )
+        if not os.access(folder, os.W_OK):
+            raise ConfigurationError(
+                f"NOVEL_ENGINE_DATABASE_URL names a file in {folder}/, "
+                "a folder this user cannot write to."
+            )
+    return url
+
+
+def _secret_key(value: str | None) -> str | None:
+    if value and len(value) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"NOVEL_ENGINE_SECRET_KEY has {len(value)} characters; use at least "
+            f"{MIN_SECRET_LENGTH} random ones (python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    """Check the URL as the Redis client will read it, without connecting."""
+    if value is None:
+        return None
+    try:
+        parse_url(value)
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"NOVEL_ENGINE_REDIS_URL is not a Redis URL ({exc}); use {REDIS_URL_FORMS}."
+        ) from exc
+    database = parts.path.strip("/")
+    if parts.scheme != "unix" and database and not database.isdigit():
+        raise ConfigurationError(
+            f"NOVEL_ENGINE_REDIS_URL names database {database!r}; Redis databases are "
+            f"numbers: use {REDIS_URL_FORMS}."
+        )
+    return value
 
 
 def _embedded_secret(url: URL) -> str:
@@ -75,8 +126,14 @@ def _embedded_secret(url: URL) -> str:
         )
     path = Path(database).with_suffix(".secret")
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    secret = path.read_text().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"{path} holds a key shorter than {MIN_SECRET_LENGTH} characters: delete it to "
+            "have a new one generated (signed-in users must log in again), or set "
+            "NOVEL_ENGINE_SECRET_KEY."
+        )
+    return secret

@@ -20,15 +20,17 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from novel_engine.domain.principal import Principal
 from novel_engine.graphql.context import RequestContext, Services
-from novel_engine.subscriptions.feeds import SlowConsumer
+from novel_engine.subscriptions.feeds import EventNotDelivered, SlowConsumer
 from novel_engine.web.auth import Authenticator, Refused
 from novel_engine.web.operations import OperationRunner
+from novel_engine.web.request_json import RequestJsonError, decode_request_json
 
 log = logging.getLogger(__name__)
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 SLOW_CONSUMER = (1013, "Too slow: reconnect and resume after your last cursor.")
+UNSENDABLE = (1011, "A message could not be sent: reconnect and resume after your last cursor.")
 
 
 class WebSocketServer:
@@ -107,9 +109,9 @@ class Connection(ABC):
                     await self.close(4400, "Send messages as text.")
                     break
                 try:
-                    data = json.loads(text)
-                except json.JSONDecodeError:
-                    await self.close(4400, "Invalid JSON.")
+                    data = decode_request_json(text)
+                except RequestJsonError as exc:
+                    await self.close(4400, f"The message {exc}."[:120])
                     break
                 if not isinstance(data, dict) or not isinstance(data.get("type"), str):
                     await self.close(4400, "Invalid message.")
@@ -148,8 +150,12 @@ class Connection(ABC):
         if self.closed:
             return
         async with self._send_lock:
-            with contextlib.suppress(Exception):
+            try:
                 await self.websocket.send_text(text)
+            except Exception:
+                # Carrying on would leave the client a silent gap in its stream.
+                log.info("a WebSocket message could not be sent; closing", exc_info=True)
+                await self.close(*UNSENDABLE)
 
     async def initialise(self, payload: Any) -> tuple[int, str] | None:
         """Authenticate, once. On refusal, the close code and reason to answer with."""
@@ -204,6 +210,8 @@ class Connection(ABC):
             await on_done(id)
         except SlowConsumer:
             await self.close(*SLOW_CONSUMER)
+        except EventNotDelivered as exc:
+            await on_frame(id, "error", [{"message": str(exc)}])
         except asyncio.CancelledError:
             raise
         except Exception:

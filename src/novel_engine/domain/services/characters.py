@@ -45,10 +45,20 @@ async def update_character(uow: UnitOfWork, actor: Actor, command: UpdateCharact
 
 
 async def delete_character(uow: UnitOfWork, actor: Actor, command: DeleteCharacter) -> Character:
+    """Delete a character and, in the same commit, take it out of every campaign and story
+    cast and end every relationship to it, each an event on the stream it changes."""
     actor.require_user()
     async with uow:
+        # Locked first, so a concurrent addCampaignCharacter or formRelationship naming it
+        # waits for this commit and then finds it gone, rather than slipping past the sweep.
         character = await visible_character(uow, actor, command.character_id)
-        character.delete(actor)
+        deletion = character.delete(actor)
+        for campaign in await uow.campaigns.featuring(character.id):
+            campaign.remove_deleted_character(actor, character, deletion)
+        for story in await uow.stories.featuring(character.id):
+            story.remove_deleted_character(actor, character, deletion)
+        for other in await uow.characters.relating_to(character.id):
+            other.end_relationship_with_deleted(actor, character, deletion)
         await uow.characters.remove(character)
         await uow.commit()
     return character

@@ -12,7 +12,7 @@ from novel_engine.domain.user import (
     check_password,
     normalize_email,
 )
-from novel_engine.domain.values import require_text
+from novel_engine.domain.values import is_valid_text, require_text
 
 
 async def sign_up(uow: UnitOfWork, actor: Actor, hasher: PasswordHasher, command: SignUp) -> User:
@@ -39,8 +39,10 @@ async def log_in(uow: UnitOfWork, hasher: PasswordHasher, command: LogIn) -> Use
         address = None
     async with uow:
         user = await uow.users.get_by_email(address) if address else None
-    if user is None:
-        await hasher.verify(None, password)
+    # No account has a password that is not valid text (sign-up refuses one).
+    readable = password if is_valid_text(password) else None
+    if user is None or readable is None:
+        await hasher.verify(None, readable or "")
         raise InvalidCredentials()
     if not await hasher.verify(user.password_hash, password):
         raise InvalidCredentials()

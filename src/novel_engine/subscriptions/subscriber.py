@@ -1,0 +1,79 @@
+"""One live subscriber: a bounded queue of what its feed delivered, in position order.
+
+Every position the feed delivers after the subscriber joined reaches it once: with a
+payload, as a skip marker (its group may not see that event), or as an error (its group
+could not be sent the event). So a missing position can only mean lost messages, never
+a hidden event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Hashable
+from typing import Any
+
+QUEUE_LIMIT = 1_000
+
+
+class SlowConsumer(Exception):
+    """A subscriber fell QUEUE_LIMIT events behind; it resumes by cursor."""
+
+
+class EventNotDelivered(Exception):
+    """The subscriber's group could not be sent an event. The feed does not skip it for
+    them: the subscription ends here and resumes after the last cursor it received."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(
+            "An event of this stream could not be prepared for this subscription; "
+            "subscribe again after the last cursor you received."
+        )
+        self.position = position
+
+
+# (position, payload): payload None marks a position the subscriber's group may not see.
+Item = tuple[int, Any]
+
+
+class LiveSubscriber:
+    """One subscriber's bounded queue of (position, payload or None)."""
+
+    def __init__(self, key: Hashable, limit: int = QUEUE_LIMIT) -> None:
+        self.key = key
+        self._queue: asyncio.Queue[Item | EventNotDelivered] = asyncio.Queue(limit)
+        self.overflowed = False
+        self._failed = False
+        self.on_overflow: Callable[[], None] = lambda: None
+
+    def push(self, position: int, payload: Any) -> None:
+        """Queue an event's payload, or None when the subscriber's group may not see it."""
+        if not self._failed:
+            self._put((position, payload))
+
+    def fail(self, error: EventNotDelivered) -> None:
+        """After what is queued, `get` raises `error`; nothing more is queued."""
+        if not self._failed:
+            self._put(error)
+            self._failed = True
+
+    def _put(self, item: Item | EventNotDelivered) -> None:
+        if self.overflowed:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            self._queue = asyncio.Queue(1)  # drop the backlog: it will be replayed
+            self.on_overflow()
+
+    async def get(self) -> Item:
+        """The next (position, payload or None); raises SlowConsumer or EventNotDelivered
+        instead of leaving a gap."""
+        if self.overflowed:
+            raise SlowConsumer()
+        item = await self._queue.get()
+        if self.overflowed:
+            raise SlowConsumer()
+        if isinstance(item, EventNotDelivered):
+            raise item
+        return item

@@ -1,0 +1,108 @@
+"""Storage refuses to overwrite a row changed since it was loaded: no update is ever lost,
+even for aggregates loaded without a lock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.character import (
+    Character,
+    CharacterChanges,
+    CharacterKind,
+    Personality,
+    Visibility,
+)
+from novel_engine.domain.commands import CreateCharacter
+from novel_engine.domain.errors import VersionConflict
+from novel_engine.domain.services import characters
+from novel_engine.persistence.engine import create_engine
+from novel_engine.persistence.uow import SqlUnitOfWork
+from tests.databases import truncate_all
+from tests.integration.helpers import count_rows, event_types
+from tests.integration.test_event_store import a_user
+
+
+@pytest.fixture
+async def postgres_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    """Two writers overlap only on PostgreSQL: SQLite's queue at BEGIN IMMEDIATE."""
+    engine = create_engine(postgres_url)
+    await truncate_all(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def a_character(engine: AsyncEngine) -> tuple[Actor, Character]:
+    owner = await a_user(engine)
+    character = await characters.create_character(
+        SqlUnitOfWork(engine),
+        owner,
+        CreateCharacter(
+            name="Mira",
+            kind=CharacterKind.NPC,
+            personality=Personality(),
+            background="",
+            visibility=Visibility.PRIVATE,
+            skills=(),
+        ),
+    )
+    return owner, character
+
+
+async def read_back(engine: AsyncEngine, character: Character) -> Character:
+    async with SqlUnitOfWork(engine) as uow:
+        [found] = await uow.characters.get_many([character.id])
+    return found
+
+
+async def test_a_second_writer_from_a_stale_unlocked_load_gets_a_conflict_and_writes_nothing(
+    postgres_engine: AsyncEngine,
+) -> None:
+    # given
+    engine = postgres_engine
+    owner, mira = await a_character(engine)
+
+    # when: both load Mira without a lock, both change her, both commit
+    async with SqlUnitOfWork(engine) as first, SqlUnitOfWork(engine) as second:
+        [by_first] = await first.characters.get_many([mira.id])
+        [by_second] = await second.characters.get_many([mira.id])
+        by_first.update(owner, 1, CharacterChanges(name="Mira Vey"))
+        by_second.update(owner, 1, CharacterChanges(background="Lost at sea."))
+        await first.commit()
+        before = await count_rows(engine)
+        with pytest.raises(VersionConflict) as caught:
+            await second.commit()
+
+    # then
+    assert (caught.value.expected_version, caught.value.current_version) == (1, 2)
+    assert caught.value.field is None
+    found = await read_back(engine, mira)
+    assert (found.name, found.background, found.version) == ("Mira Vey", "", 2)
+    assert await count_rows(engine) == before
+    assert (await event_types(engine)).count("characters.character.updated") == 1
+
+
+async def test_two_copies_of_one_character_in_one_unit_of_work_cannot_both_be_written(
+    engine: AsyncEngine,
+) -> None:
+    # given
+    owner, mira = await a_character(engine)
+    before = await count_rows(engine)
+
+    # when: a handler reaches Mira twice, once unlocked and once locked, and changes both
+    async with SqlUnitOfWork(engine) as uow:
+        [unlocked] = await uow.characters.get_many([mira.id])
+        locked = await uow.characters.get(mira.id)
+        assert locked is not None
+        unlocked.update(owner, 1, CharacterChanges(name="Mira Vey"))
+        locked.update(owner, 1, CharacterChanges(background="Lost at sea."))
+        with pytest.raises(VersionConflict):
+            await uow.commit()
+
+    # then: neither change is kept, rather than one silently overwriting the other
+    found = await read_back(engine, mira)
+    assert (found.name, found.background, found.version) == ("Mira", "", 1)
+    assert await count_rows(engine) == before
