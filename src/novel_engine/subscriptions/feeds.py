@@ -146,7 +146,10 @@ class Feed:
     async def _run(self) -> None:
         while True:
             try:
-                item = await asyncio.wait_for(self._inbox.get(), IDLE_CHECK)
+                # Not wait_for: on Python 3.11 it can swallow a cancellation that arrives
+                # as the inner wait completes, and the feed would then never stop.
+                async with asyncio.timeout(IDLE_CHECK):
+                    item = await self._inbox.get()
             except TimeoutError:
                 item = _GAP
             try:

@@ -176,7 +176,8 @@ class Presence:
                     last = online
                     yield online
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.event.wait(), self._ttl / 3)
+                    async with asyncio.timeout(self._ttl / 3):  # see Feed._run: not wait_for
+                        await changed.event.wait()
         finally:
             await self._hub.unsubscribe(channel, changed)
 

@@ -123,7 +123,8 @@ class RedisHub:
                     listener.deliver(message["data"])
             if loop.time() >= next_ping:
                 # A half-open connection shows up here as an error, not as silence.
-                await asyncio.wait_for(pubsub.ping(), timeout=PING_EVERY)
+                async with asyncio.timeout(PING_EVERY):  # see Feed._run: not wait_for
+                    await pubsub.ping()
                 next_ping = loop.time() + PING_EVERY
 
     def _signal_gap(self) -> None:
