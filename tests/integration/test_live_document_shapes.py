@@ -130,7 +130,8 @@ async def test_a_follower_counts_in_presence_and_shares_one_render_whatever_the_
 async def test_a_follower_that_falls_behind_is_closed_with_1013_whatever_the_shape(
     server: LiveServer, engine: AsyncEngine, document: str
 ) -> None:
-    # given: a follower, and more events committed at once than its queue holds
+    # given: a follower receiving live events, and more events committed at once than
+    # its queue holds
     ada = await server.client.sign_up("Ada")
     campaign = await create_campaign(server.client, ada)
     campaign_id = uuid.UUID(campaign["id"])
@@ -138,6 +139,9 @@ async def test_a_follower_that_falls_behind_is_closed_with_1013_whatever_the_sha
     async with server.ws(ada) as ws:
         await ws.subscribe("e", document, {"id": campaign["id"]})
         await eventually(lambda: live.feeds.subscribers == 1)
+        data = await server.client.data(UPDATE_WORLD, {"id": campaign["id"]}, token=ada)
+        assert data["updateWorldState"]["__typename"] == "Campaign"
+        received = [await ws.receive()]
         burst = [
             DomainEvent(
                 event_type=EventType.WORLD_STATE_CHANGED,
@@ -156,7 +160,6 @@ async def test_a_follower_that_falls_behind_is_closed_with_1013_whatever_the_sha
         await live.publish(stored)
 
         # then: it is told to resume by cursor, never handed a stream with a hole
-        received: list[dict[str, Any]] = []
         with pytest.raises(ConnectionClosed) as closed:
             await read_until_closed(ws, received)
     assert closed.value.rcvd is not None
