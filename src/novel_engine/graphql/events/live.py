@@ -233,7 +233,9 @@ class LiveOperations:
             if not isinstance(result, CoreExecutionResult):
                 result = await result
             if result.data is None:
-                raise RenderFailed([e.message for e in result.errors or ()])
+                errors = result.errors or []
+                cause = errors[0] if errors else None
+                raise RenderFailed([e.message for e in errors]) from cause
             if result.errors:
                 self._schema.process_errors(list(result.errors))
             return result_json(result)
