@@ -48,12 +48,12 @@ class ConnectionGone(Exception):
 class WebSocketServer:
     def __init__(
         self,
-        operations: LiveOperations,
+        runner: LiveOperations,
         auth: Authenticator,
         init_timeout: float = 3.0,
         keepalive: float = 15.0,
     ) -> None:
-        self.operations = operations
+        self.runner = runner
         self.auth = auth
         self.init_timeout = init_timeout
         self.keepalive = keepalive
@@ -206,9 +206,7 @@ class Connection(ABC):
     async def _operate(
         self, id: str, payload: dict[str, Any], on_frame: OnFrame, on_done: OnDone
     ) -> None:
-        frames = self.server.operations.run(
-            payload, self.services, self.principal, self.slow_consumer
-        )
+        frames = self.server.runner.run(payload, self.services, self.principal, self.slow_consumer)
         try:
             async with aclosing(frames):
                 async for frame in frames:
