@@ -88,7 +88,7 @@ async def test_non_members_and_bad_cursors_are_refused(server: LiveServer) -> No
     campaign = await create_campaign(server.client, ada)
     for token, variables, code in [
         (eve, {"id": campaign["id"]}, "NOT_FOUND"),
-        (None, {"id": campaign["id"]}, "NOT_FOUND"),
+        (None, {"id": campaign["id"]}, "UNAUTHENTICATED"),
         (ada, {"id": "nonsense"}, "NOT_FOUND"),
         (ada, {"id": campaign["id"], "after": "bogus"}, "INVALID_INPUT"),
     ]:

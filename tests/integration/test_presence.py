@@ -80,6 +80,25 @@ async def test_only_members_may_watch_presence(server: LiveServer) -> None:
     assert message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
+async def test_an_anonymous_viewer_is_asked_to_log_in(server: LiveServer) -> None:
+    # given: a campaign, and a viewer who has not logged in
+    _, _, campaign = await with_members(server)
+    async with server.ws(None) as ws:
+        for id, document, campaign_id in [
+            ("p", PRESENCE, campaign["id"]),
+            ("e", EVENTS, campaign["id"]),
+            ("unknown", PRESENCE, "00000000-0000-0000-0000-000000000000"),
+        ]:
+            # when
+            await ws.subscribe(id, document, {"id": campaign_id})
+            message = await ws.receive()
+
+            # then: the same answer whether or not the campaign exists
+            assert message["type"] == "error", message
+            assert message["payload"][0]["message"] == "Log in to follow this campaign."
+            assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 async def test_presence_spans_servers_through_redis(database_url: str) -> None:
     settings = settings_for(database_url, redis_url=shared_redis_url())
     async with live_server(settings) as a, live_server(settings) as b:

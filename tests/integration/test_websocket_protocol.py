@@ -225,3 +225,46 @@ async def test_fragment_bombs_over_websocket_are_answered_or_refused_at_once(
         refused = await ws.receive()
         assert refused["type"] == "error"
         assert refused["payload"][0]["message"] == f"{2**26} aliases found. Allowed: 30"
+
+
+TWO_QUERIES = "query Name { viewer { displayName } } query Id { viewer { id } }"
+
+
+async def test_a_document_with_several_operations_must_name_the_one_to_run(
+    server: LiveServer,
+) -> None:
+    # given
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    live_and_query = (
+        "subscription Live($id: ID!) { campaignEvents(campaignId: $id) { eventType } } "
+        "query Name { viewer { displayName } }"
+    )
+    async with server.ws(ada) as ws:
+        for id, query in [("two", TWO_QUERIES), ("mixed", live_and_query)]:
+            # when
+            await ws.send(
+                {
+                    "id": id,
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": {"id": campaign["id"]}},
+                }
+            )
+
+            # then: refused, as over HTTP, rather than running the first
+            refused = await ws.receive()
+            assert refused["type"] == "error", refused
+            assert refused["payload"][0]["message"] == (
+                "Name the operation to run with operationName."
+            )
+
+        # and: naming one runs that one
+        await ws.send(
+            {
+                "id": "named",
+                "type": "subscribe",
+                "payload": {"query": TWO_QUERIES, "operationName": "Name"},
+            }
+        )
+        assert (await ws.receive())["payload"] == {"data": {"viewer": {"displayName": "Ada"}}}
+        assert (await ws.receive()) == {"id": "named", "type": "complete"}

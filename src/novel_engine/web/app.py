@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from novel_engine.graphql.context import Services
+from novel_engine.graphql.events.live import LiveOperations
 from novel_engine.graphql.schema import build_schema
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.event_store import SqlEventReader
@@ -30,7 +31,6 @@ from novel_engine.web import graphiql
 from novel_engine.web.auth import Authenticator
 from novel_engine.web.graphql_http import GraphQLHttp
 from novel_engine.web.metrics import Metrics
-from novel_engine.web.operations import OperationRunner
 from novel_engine.web.security import Argon2Hasher, JwtTokens
 from novel_engine.web.settings import Settings
 from novel_engine.web.websocket import WebSocketServer
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     auth = Authenticator(tokens)
     graphql = GraphQLHttp(schema, auth, metrics, settings.max_body_bytes)
     websockets = WebSocketServer(
-        OperationRunner(schema), auth, init_timeout=settings.ws_init_timeout
+        LiveOperations(schema), auth, init_timeout=settings.ws_init_timeout
     )
     live_events: list[LiveEvents] = []  # set by the lifespan
     metrics.gauge(

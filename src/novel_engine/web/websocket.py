@@ -2,7 +2,10 @@
 
 Authentication travels in the `connection_init` payload ({"Authorization": "Bearer
 <token>"}). Protocol misuse closes the socket with the protocol's codes; a subscriber
-that falls too far behind is disconnected (1013) and resumes with its last cursor.
+that falls too far behind is disconnected (1013) and resumes with its last cursor, and
+a message that cannot be sent closes the connection (1011) rather than being skipped.
+What an operation sends is decided by the live path (`graphql.events.live`); this
+module only carries it.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from novel_engine.domain.principal import Principal
-from novel_engine.graphql.context import RequestContext, Services
-from novel_engine.subscriptions.feeds import EventNotDelivered, SlowConsumer
+from novel_engine.graphql.context import Services
+from novel_engine.graphql.events.live import Failed, Frame, LiveOperations, Next
+from novel_engine.graphql.extensions import UNEXPECTED
+from novel_engine.subscriptions.feeds import SlowConsumer
 from novel_engine.web.auth import Authenticator, Refused
-from novel_engine.web.operations import OperationRunner
 from novel_engine.web.request_json import RequestJsonError, decode_request_json
 
 log = logging.getLogger(__name__)
@@ -32,11 +36,19 @@ LEGACY_WS = "graphql-ws"
 SLOW_CONSUMER = (1013, "Too slow: reconnect and resume after your last cursor.")
 UNSENDABLE = (1011, "A message could not be sent: reconnect and resume after your last cursor.")
 
+OnFrame = Callable[[str, Frame], Awaitable[None]]
+OnDone = Callable[[str], Awaitable[None]]
+
+
+class ConnectionGone(Exception):
+    """The connection is closed, or closing because a message could not be sent: what
+    was sending stops here, and the client resumes by cursor."""
+
 
 class WebSocketServer:
     def __init__(
         self,
-        runner: OperationRunner,
+        runner: LiveOperations,
         auth: Authenticator,
         init_timeout: float = 3.0,
         keepalive: float = 15.0,
@@ -116,7 +128,10 @@ class Connection(ABC):
                 if not isinstance(data, dict) or not isinstance(data.get("type"), str):
                     await self.close(4400, "Invalid message.")
                     break
-                await self.on_message(data)
+                try:
+                    await self.on_message(data)
+                except ConnectionGone:
+                    break
         finally:
             watchdog.cancel()
             for task in list(self.operations.values()):
@@ -147,15 +162,17 @@ class Connection(ABC):
         await self.send_text(json.dumps(message, separators=(",", ":"), default=str))
 
     async def send_text(self, text: str) -> None:
+        """Send, or raise ConnectionGone: a message is never dropped quietly."""
         if self.closed:
-            return
+            raise ConnectionGone()
         async with self._send_lock:
             try:
                 await self.websocket.send_text(text)
-            except Exception:
+            except Exception as exc:
                 # Carrying on would leave the client a silent gap in its stream.
                 log.info("a WebSocket message could not be sent; closing", exc_info=True)
                 await self.close(*UNSENDABLE)
+                raise ConnectionGone() from exc
 
     async def initialise(self, payload: Any) -> tuple[int, str] | None:
         """Authenticate, once. On refusal, the close code and reason to answer with."""
@@ -169,13 +186,7 @@ class Connection(ABC):
         self.acknowledged = True
         return None
 
-    async def start(
-        self,
-        id: Any,
-        payload: Any,
-        on_frame: Callable[[str, str, Any], Awaitable[None]],
-        on_done: Callable[[str], Awaitable[None]],
-    ) -> None:
+    async def start(self, id: Any, payload: Any, on_frame: OnFrame, on_done: OnDone) -> None:
         if not self.acknowledged:
             await self.close(4401, "Unauthorized")
             return
@@ -193,30 +204,29 @@ class Connection(ABC):
         self.operations[id] = asyncio.create_task(self._operate(id, payload, on_frame, on_done))
 
     async def _operate(
-        self,
-        id: str,
-        payload: dict[str, Any],
-        on_frame: Callable[[str, str, Any], Awaitable[None]],
-        on_done: Callable[[str], Awaitable[None]],
+        self, id: str, payload: dict[str, Any], on_frame: OnFrame, on_done: OnDone
     ) -> None:
-        context = RequestContext(self.services, self.principal)
+        frames = self.server.runner.run(payload, self.services, self.principal, self.slow_consumer)
         try:
-            frames = self.server.runner.run(payload, context, self.slow_consumer)
             async with aclosing(frames):
-                async for kind, body in frames:
-                    await on_frame(id, kind, body)
-                    if kind == "error":
+                async for frame in frames:
+                    await on_frame(id, frame)
+                    if isinstance(frame, Failed):
                         return
             await on_done(id)
         except SlowConsumer:
             await self.close(*SLOW_CONSUMER)
-        except EventNotDelivered as exc:
-            await on_frame(id, "error", [{"message": str(exc)}])
+        except ConnectionGone:
+            return  # closed already; the client resumes by cursor
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("operation %s failed", id)
-            await on_frame(id, "error", [{"message": "Unexpected error."}])
+            unexpected = Failed(
+                [{"message": UNEXPECTED, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+            )
+            with contextlib.suppress(ConnectionGone):
+                await on_frame(id, unexpected)
         finally:
             if self.operations.get(id) is asyncio.current_task():
                 del self.operations[id]
@@ -253,12 +263,14 @@ class TransportConnection(Connection):
         else:
             await self.close(4400, f"Unknown message type: {kind}"[:120])
 
-    async def _frame(self, id: str, kind: str, body: Any) -> None:
-        if kind == "next":
+    async def _frame(self, id: str, frame: Frame) -> None:
+        if isinstance(frame, Next):
             # The payload is already JSON, shared by every subscriber of its group.
-            await self.send_text(f'{{"id":{json.dumps(id)},"type":"next","payload":{body}}}')
+            await self.send_text(
+                f'{{"id":{json.dumps(id)},"type":"next","payload":{frame.payload}}}'
+            )
         else:
-            await self.send({"id": id, "type": "error", "payload": body})
+            await self.send({"id": id, "type": "error", "payload": frame.errors})
 
     async def _complete(self, id: str) -> None:
         await self.send({"id": id, "type": "complete"})
@@ -277,10 +289,11 @@ class LegacyConnection(Connection):
             keepalive.cancel()
 
     async def _keep_alive(self) -> None:
-        while True:
-            await asyncio.sleep(self.server.keepalive)
-            if self.acknowledged:
-                await self.send({"type": "ka"})
+        with contextlib.suppress(ConnectionGone):
+            while True:
+                await asyncio.sleep(self.server.keepalive)
+                if self.acknowledged:
+                    await self.send({"type": "ka"})
 
     async def on_message(self, data: dict[str, Any]) -> None:
         kind = data["type"]
@@ -303,11 +316,13 @@ class LegacyConnection(Connection):
         else:
             await self.close(4400, f"Unknown message type: {kind}"[:120])
 
-    async def _frame(self, id: str, kind: str, body: Any) -> None:
-        if kind == "next":
-            await self.send_text(f'{{"id":{json.dumps(id)},"type":"data","payload":{body}}}')
+    async def _frame(self, id: str, frame: Frame) -> None:
+        if isinstance(frame, Next):
+            await self.send_text(
+                f'{{"id":{json.dumps(id)},"type":"data","payload":{frame.payload}}}'
+            )
         else:
-            await self.send({"id": id, "type": "error", "payload": body})
+            await self.send({"id": id, "type": "error", "payload": frame.errors})
 
     async def _complete(self, id: str) -> None:
         await self.send({"id": id, "type": "complete"})

@@ -1,73 +1,328 @@
-"""Opening live streams: who may follow what, and from where."""
+"""The live path: one operation sent over a live connection, read top to bottom.
+
+1. Read the request: its query, variables and operationName.
+2. Prepare the document (parsed and validated once, then cached) and pick the
+   operation. A document with several operations must name one, as over HTTP.
+3. For a subscription, find its root field as execution does: graphql-core's field
+   collection, through fragment spreads and inline fragments.
+4. `campaignEvents`, whatever the shape of the document: authorize the follower, decide
+   what its group may see, build the group's key, render each event once per group and
+   frame it. Every member of a group is sent the same JSON text.
+5. Anything else (queries, mutations, `presence`) runs through Strawberry's pipeline,
+   one execution per subscriber.
+
+Out come frames: the JSON text of one result, or the errors that end the operation.
+Messages, envelopes and close codes are the transport's business.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import Any
 
-from novel_engine.domain.errors import InvalidInput, NotFound
-from novel_engine.graphql.campaigns.membership import member_campaign_id
-from novel_engine.graphql.context import RequestContext
+from graphql import ExecutionResult as CoreExecutionResult
+from graphql import (
+    Executor,
+    GraphQLError,
+    GraphQLFormattedError,
+    OperationType,
+    VariableNode,
+    execute_subscription_event,
+    get_argument_values,
+)
+from graphql.execution.collect_fields import FieldDetails
+from strawberry import Schema
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+from novel_engine.domain.errors import DomainError, InvalidInput
+from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.principal import Principal
+from novel_engine.graphql.context import RequestContext, Services
+from novel_engine.graphql.documents import (
+    DocumentCache,
+    Prepared,
+    subscription_root_field,
+    variable_uses,
+)
+from novel_engine.graphql.events.access import authorize_follower
+from novel_engine.graphql.events.types import DomainEvent
+from novel_engine.graphql.extensions import public_error
 from novel_engine.graphql.pagination import parse_position_cursor
-from novel_engine.persistence.queries import UserRecord
+from novel_engine.subscriptions.feeds import EventNotDelivered, LiveSubscriber, Render
 
-
-async def _member_campaign(ctx: RequestContext, campaign_id: str) -> uuid.UUID:
-    stream_id = await member_campaign_id(ctx, campaign_id)
-    if stream_id is None:
-        raise NotFound("No campaign with this id.", "campaignId")
-    return stream_id
-
-
-async def open_campaign_events(
-    ctx: RequestContext, campaign_id: str, after: str | None
-) -> tuple[uuid.UUID, int]:
-    """The campaign's stream and the position to continue after; members only.
-
-    Without `after` the stream starts with the next event; with it, every event after
-    that cursor is replayed first.
-    """
-    stream_id = await _member_campaign(ctx, campaign_id)
-    head = await ctx.services.live.reader.head(stream_id)
-    if after is None:
-        return stream_id, head
-    position = parse_position_cursor(after)
-    if position > head:
-        raise InvalidInput("after is ahead of this campaign's events.", "after")
-    return stream_id, position
+CAMPAIGN_EVENTS = "campaignEvents"
+# The argument that only decides where a stream's replay starts.
+REPLAY_AFTER = "after"
 
 
 @dataclass(frozen=True)
-class PresenceChange:
-    campaign_id: uuid.UUID
-    online: list[UserRecord]
-    joined: list[UserRecord]
-    left: list[UserRecord]
+class Next:
+    """One result as JSON text; for campaignEvents, the same text for a whole group."""
+
+    payload: str
 
 
-async def presence(ctx: RequestContext, campaign_id: str) -> AsyncGenerator[PresenceChange, None]:
-    """Who of the campaign's members is connected: now, then on every change. Watching
-    counts as being connected."""
-    stream_id = await _member_campaign(ctx, campaign_id)
-    if ctx.user_id is None:  # a member always has one; keeps the type checker honest
-        raise NotFound("No campaign with this id.", "campaignId")
-    services = ctx.services
-    watched = services.presence.watch(stream_id)
-    async with services.presence.present(stream_id, ctx.user_id), aclosing(watched):
-        previous: frozenset[uuid.UUID] = frozenset()
-        async for online in watched:
-            # Read names afresh each time: a subscription's loaders would go stale.
-            users = await services.queries.users_by_ids(sorted(online | previous))
-            yield PresenceChange(
-                stream_id,
-                online=_named(users, online),
-                joined=_named(users, online - previous),
-                left=_named(users, previous - online),
-            )
-            previous = online
+@dataclass(frozen=True)
+class Failed:
+    """Errors, formatted as GraphQL errors, that end the operation."""
+
+    errors: list[GraphQLFormattedError]
 
 
-def _named(users: dict[uuid.UUID, UserRecord], ids: frozenset[uuid.UUID]) -> list[UserRecord]:
-    return sorted((users[i] for i in ids if i in users), key=lambda u: (u.display_name, u.id))
+Frame = Next | Failed
+
+
+@dataclass(frozen=True)
+class Request:
+    query: str
+    variables: dict[str, Any]
+    operation_name: str | None
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    """A subscription ready to run: its document, executor and root field."""
+
+    prepared: Prepared
+    executor: Executor[Any]
+    root: FieldDetails
+
+
+@dataclass(frozen=True)
+class Viewpoint:
+    """What a group of subscribers may see of a campaign's events; part of its key.
+
+    Every member sees every event today. Per-character perception (`asCharacter`) adds
+    the character looked through, and `perceive` then hides or redacts what it did not
+    perceive.
+    """
+
+    def perceive(self, stored: StoredEvent) -> StoredEvent | None:
+        """The event as seen from here, or None when it is not seen at all."""
+        return stored
+
+
+MEMBER = Viewpoint()
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    """Subscribers who are sent the same bytes: the same document and operation, the
+    same variables but the one choosing where replay starts, the same viewpoint."""
+
+    query: str
+    operation_name: str | None
+    variables: str
+    viewpoint: Viewpoint
+
+
+class RenderFailed(Exception):
+    """Executing the document for an event produced no data: the event is not delivered
+    (its subscribers get an error and resume by cursor), never skipped."""
+
+
+class LiveOperations:
+    """Runs the operations a live connection sends."""
+
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._documents = DocumentCache(schema)
+
+    async def run(
+        self,
+        payload: dict[str, Any],
+        services: Services,
+        principal: Principal | None,
+        on_overflow: Callable[[], None],
+    ) -> AsyncGenerator[Frame, None]:
+        """The frames of one operation (`payload["query"]` is a string), until it ends.
+
+        A campaignEvents subscriber that falls too far behind raises SlowConsumer;
+        `on_overflow` is called the moment it happens, when it may be stuck sending.
+        """
+        request = read_request(payload)
+        if isinstance(request, Failed):
+            yield request
+            return
+        context = RequestContext(
+            services, principal, operation_name_given=request.operation_name is not None
+        )
+        chosen = self._choose(request)
+        if isinstance(chosen, Failed):
+            yield chosen
+            return
+        if chosen is None:
+            frames = self._through_strawberry(request, context, subscription=False)
+        elif chosen.root.node.name.value == CAMPAIGN_EVENTS:
+            frames = self._campaign_events(request, chosen, context, on_overflow)
+        else:
+            frames = self._through_strawberry(request, context, subscription=True)
+        async with aclosing(frames):
+            async for frame in frames:
+                yield frame
+
+    def _choose(self, request: Request) -> Subscribed | Failed | None:
+        """The subscription to run, None for a query or mutation, or why neither."""
+        prepared = self._documents.prepare(request.query)
+        if isinstance(prepared, list):
+            return failed(prepared)
+        operation = prepared.operation(request.operation_name)
+        if isinstance(operation, GraphQLError):
+            return failed([operation])
+        if operation.operation is not OperationType.SUBSCRIPTION:
+            return None
+        executor = Executor.build(
+            self._schema._schema,
+            prepared.document,
+            raw_variable_values=request.variables,
+            operation_name=request.operation_name,
+        )
+        if isinstance(executor, list):
+            return failed(executor)
+        return Subscribed(prepared, executor, subscription_root_field(executor))
+
+    async def _campaign_events(
+        self,
+        request: Request,
+        subscribed: Subscribed,
+        context: RequestContext,
+        on_overflow: Callable[[], None],
+    ) -> AsyncGenerator[Frame, None]:
+        arguments = campaign_events_arguments(subscribed)
+        try:
+            follower = await authorize_follower(context, arguments["campaignId"])
+            after = await replay_after(context, follower.campaign_id, arguments.get(REPLAY_AFTER))
+        except DomainError as exc:
+            yield refused(exc)
+            return
+        viewpoint = MEMBER  # where `asCharacter` will choose a character's viewpoint
+        key = GroupKey(
+            request.query, request.operation_name, shared_variables(subscribed), viewpoint
+        )
+        services = context.services
+        render = self._renderer(subscribed.executor, viewpoint, services)
+
+        def joined(subscriber: LiveSubscriber) -> None:
+            subscriber.on_overflow = on_overflow
+
+        events = services.live.follow(follower.campaign_id, after, key, render, joined=joined)
+        present = services.presence.present(follower.campaign_id, follower.user_id)
+        try:
+            async with present, aclosing(events):
+                async for _, payload in events:
+                    yield Next(payload)
+        except EventNotDelivered as exc:
+            yield Failed([{"message": str(exc)}])
+
+    def _renderer(
+        self, executor: Executor[Any], viewpoint: Viewpoint, services: Services
+    ) -> Render:
+        async def render(stored: StoredEvent) -> str | None:
+            """The event as the group sees it, executed and serialized once for every
+            member: fresh loaders, and no viewer, so nothing can depend on who looks."""
+            seen = viewpoint.perceive(stored)
+            if seen is None:
+                return None  # its members get a skip marker
+            per_event = executor.build_per_event_executor(DomainEvent.from_model(seen))
+            per_event.context_value = RequestContext(services)
+            result = execute_subscription_event(per_event)
+            if not isinstance(result, CoreExecutionResult):
+                result = await result
+            if result.data is None:
+                errors = result.errors or []
+                cause = errors[0] if errors else None
+                raise RenderFailed([e.message for e in errors]) from cause
+            if result.errors:
+                self._schema.process_errors(list(result.errors))
+            return result_json(result)
+
+        return render
+
+    async def _through_strawberry(
+        self, request: Request, context: RequestContext, *, subscription: bool
+    ) -> AsyncGenerator[Frame, None]:
+        results = await self._schema.stream(
+            request.query, request.variables, context, None, request.operation_name
+        )
+        first = True
+        async with aclosing(results):
+            async for result in results:
+                if not isinstance(result, ExecutionResult):
+                    yield failed([GraphQLError("@defer and @stream are not served here.")])
+                    return
+                failed_to_start = subscription and first and result.data is None
+                if isinstance(result, PreExecutionError) or failed_to_start:
+                    yield failed(list(result.errors or []))
+                    return
+                first = False
+                yield Next(result_json(result))
+
+
+def read_request(payload: dict[str, Any]) -> Request | Failed:
+    variables = payload.get("variables") or {}
+    operation_name = payload.get("operationName")
+    if not isinstance(variables, dict) or not (
+        operation_name is None or isinstance(operation_name, str)
+    ):
+        return failed([GraphQLError("variables must be an object, operationName a string.")])
+    return Request(payload["query"], variables, operation_name)
+
+
+def campaign_events_arguments(subscribed: Subscribed) -> dict[str, Any]:
+    executor, root = subscribed.executor, subscribed.root
+    assert executor.schema.subscription_type is not None
+    return get_argument_values(
+        executor.schema.subscription_type.fields[CAMPAIGN_EVENTS],
+        root.node,
+        executor.variable_values,
+        root.fragment_variable_values,
+    )
+
+
+async def replay_after(ctx: RequestContext, campaign_id: uuid.UUID, after: str | None) -> int:
+    """The position the stream continues after: the cursor's, every later event being
+    replayed first; without one, the newest event's."""
+    head = await ctx.services.live.reader.head(campaign_id)
+    if after is None:
+        return head
+    position = parse_position_cursor(after)
+    if position > head:
+        raise InvalidInput("after is ahead of this campaign's events.", REPLAY_AFTER)
+    return position
+
+
+def shared_variables(subscribed: Subscribed) -> str:
+    """The coerced variables as a stable key, less one that only feeds `after`: it
+    decides where replay starts, not what an event looks like."""
+    executor = subscribed.executor
+    uses = variable_uses(subscribed.prepared.document, executor.operation)
+    replay_only = {
+        a.value.name.value
+        for a in subscribed.root.node.arguments or ()
+        if a.name.value == REPLAY_AFTER
+        and isinstance(a.value, VariableNode)
+        and uses[a.value.name.value] == 1
+    }
+    shared = {k: v for k, v in executor.variable_values.coerced.items() if k not in replay_only}
+    return json.dumps(shared, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def result_json(result: CoreExecutionResult | ExecutionResult) -> str:
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [public_error(e).formatted for e in result.errors]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def failed(errors: list[GraphQLError]) -> Failed:
+    return Failed([public_error(e).formatted for e in errors])
+
+
+def refused(exc: DomainError) -> Failed:
+    return Failed(
+        [{"message": exc.message, "extensions": {"code": exc.code.value, "field": exc.field}}]
+    )

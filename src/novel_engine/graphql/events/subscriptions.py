@@ -8,7 +8,7 @@ from contextlib import aclosing
 import strawberry
 
 from novel_engine.graphql.context import Info
-from novel_engine.graphql.events import live
+from novel_engine.graphql.events.presence import presence_changes
 from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.identity.types import User
 
@@ -21,6 +21,10 @@ class PresenceUpdate:
     left: list[User]
 
 
+class LivePathOnly(RuntimeError):
+    """campaignEvents was run some way other than the live path."""
+
+
 @strawberry.type
 class EventsSubscription:
     @strawberry.subscription(
@@ -31,11 +35,11 @@ class EventsSubscription:
     async def campaign_events(
         self, info: Info, campaign_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[DomainEvent, None]:
-        stream_id, position = await live.open_campaign_events(info.context, campaign_id, after)
-        events = info.context.services.live.events(stream_id, position)
-        async with aclosing(events):
-            async for stored in events:
-                yield DomainEvent.from_model(stored)
+        """Declares the field. Its events come from the live path
+        (`graphql.events.live`), which shares one render per group of subscribers and
+        counts them in presence; running it any other way would quietly drop those
+        guarantees, so it fails instead."""
+        raise LivePathOnly("campaignEvents is served by the live path only.")
 
     @strawberry.subscription(
         description="Which members of a campaign are connected (members only): the current "
@@ -44,7 +48,7 @@ class EventsSubscription:
     async def presence(
         self, info: Info, campaign_id: strawberry.ID
     ) -> AsyncGenerator[PresenceUpdate, None]:
-        changes = live.presence(info.context, campaign_id)
+        changes = presence_changes(info.context, campaign_id)
         async with aclosing(changes):
             async for change in changes:
                 yield PresenceUpdate(
