@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import uuid
 from collections.abc import AsyncGenerator, Callable, Hashable, Sequence
@@ -37,7 +36,6 @@ class LiveEvents:
         self.queue_limit = queue_limit
         self.stats = LiveStats()
         self.feeds = Feeds(reader, hub, self.stats)
-        self._raw_keys = itertools.count()
 
     async def close(self) -> None:
         await self.feeds.close()
@@ -95,18 +93,6 @@ class LiveEvents:
                             last = position
                             if payload is not None:
                                 yield position, payload
-
-    async def events(self, stream_id: uuid.UUID, after: int) -> AsyncGenerator[StoredEvent, None]:
-        """The same guarantee, as plain events for one subscriber (nothing shared)."""
-
-        async def itself(stored: StoredEvent) -> StoredEvent:
-            return stored
-
-        key = ("raw", next(self._raw_keys))
-        followed = self.follow(stream_id, after, key, itself)
-        async with aclosing(followed):
-            async for _, stored in followed:
-                yield stored
 
     async def _replay(
         self, stream_id: uuid.UUID, after: int, render: Render
