@@ -30,6 +30,8 @@ class Settings:
     ws_init_timeout: float = 3.0
     subscriber_queue_limit: int = 1_000
     presence_ttl: float = 30.0
+    job_concurrency: int = 4
+    job_lease_seconds: float = 30.0
 
     @property
     def uses_sqlite(self) -> bool:
@@ -63,7 +65,23 @@ class Settings:
             secret_key=secret,
             llm_provider=provider,
             gemini_api_key=gemini_key,
+            job_concurrency=int(_positive(env, "NOVEL_ENGINE_JOB_CONCURRENCY", 4, whole=True)),
+            job_lease_seconds=_positive(env, "NOVEL_ENGINE_JOB_LEASE_SECONDS", 30.0),
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = 0
+    if not value > 0 or value == float("inf"):
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ConfigurationError(f"{name} must be {kind} greater than 0, not {raw!r}.")
+    return value
 
 
 def _embedded_secret(url: URL) -> str:
