@@ -56,7 +56,7 @@ async def change_world(
         await uow.commit()
 
 
-def effect_reason(job_id: uuid.UUID) -> str:
+def effect_reason(job_id: uuid.UUID | str) -> str:
     return f"marked by job {job_id}"
 
 
@@ -71,7 +71,7 @@ async def mark_world(job: Job, ctx: JobContext) -> None:
     )
 
 
-async def effects(engine: AsyncEngine, job_id: uuid.UUID) -> int:
+async def effects(engine: AsyncEngine, job_id: uuid.UUID | str) -> int:
     """How many world changes the job wrote."""
     async with engine.connect() as conn:
         found = await conn.execute(
