@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -58,14 +59,6 @@ def create_app(settings: Settings | None = None, handlers: Handlers | None = Non
         lambda: websockets.connections,
     )
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with bootstrap(settings, metrics, handlers) as runtime:
-            app.state.engine = runtime.engine
-            app.state.hub = runtime.hub
-            app.state.services = runtime.services
-            yield
-
     return Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
@@ -75,5 +68,17 @@ def create_app(settings: Settings | None = None, handlers: Handlers | None = Non
             Route("/metrics", metrics.endpoint),
             Mount(graphiql.ASSETS_PATH, app=graphiql.assets()),
         ],
-        lifespan=lifespan,
+        lifespan=partial(_serving, settings=settings, metrics=metrics, handlers=handlers),
     )
+
+
+@asynccontextmanager
+async def _serving(
+    app: Starlette, settings: Settings, metrics: Metrics, handlers: Handlers | None
+) -> AsyncIterator[None]:
+    """The app's lifespan: the server's collaborators, from the composition root."""
+    async with bootstrap(settings, metrics, handlers) as runtime:
+        app.state.engine = runtime.engine
+        app.state.hub = runtime.hub
+        app.state.services = runtime.services
+        yield
