@@ -213,22 +213,28 @@ class JobWorkers:
         if not await self._keep_lease(context, work):
             log.warning("job %s (%s) was taken over; this run wrote nothing", job.id, job.kind)
             return JobOutcome.LEASE_LOST
-        error: BaseException | None
         if work.cancelled():
-            error = asyncio.CancelledError("the handler was cancelled")
+            error: BaseException | None = asyncio.CancelledError("the handler was cancelled")
         else:
             error = work.exception()
-        if context.finished or error is None:
+        if context.finished:
             if error is not None:
                 log.error("job %s raised after committing its results", job.id, exc_info=error)
-            if not context.finished:
-                try:
-                    await self._queue.complete(context.lease)
-                except LeaseLost:
-                    return JobOutcome.LEASE_LOST
             return JobOutcome.SUCCEEDED
-        if isinstance(error, LeaseLost):
+        try:
+            if error is None:
+                await self._queue.complete(context.lease)  # the handler wrote nothing
+                return JobOutcome.SUCCEEDED
+            if isinstance(error, LeaseLost):
+                return JobOutcome.LEASE_LOST
+            return await self._failed(job, handler, context.lease, error)
+        except LeaseLost:
             return JobOutcome.LEASE_LOST
+
+    async def _failed(
+        self, job: Job, handler: DurableHandler, lease: Lease, error: BaseException
+    ) -> JobOutcome:
+        """Retry after a backoff, or, after the last attempt, give the job up as dead."""
         last = job.attempt >= job.max_attempts
         retry_in = None if last else handler.retry.delay(job.attempt, random.random())
         log.warning(
@@ -237,15 +243,10 @@ class JobWorkers:
             job.kind,
             job.attempt,
             job.max_attempts,
-            "; it is dead" if last else f"; retrying in {retry_in:.1f} s",
+            "; it is dead" if retry_in is None else f"; retrying in {retry_in:.1f} s",
             exc_info=error,
         )
-        try:
-            status = await self._queue.fail(
-                context.lease, f"{type(error).__name__}: {error}", retry_in
-            )
-        except LeaseLost:
-            return JobOutcome.LEASE_LOST
+        status = await self._queue.fail(lease, f"{type(error).__name__}: {error}", retry_in)
         return JobOutcome.DEAD if status is JobStatus.DEAD else JobOutcome.RETRIED
 
     async def _keep_lease(self, context: LeasedContext, work: asyncio.Task[None]) -> bool:
