@@ -167,3 +167,58 @@ async def test_shutdown_cancels_handlers_that_outlive_the_grace_period() -> None
     await bus.aclose()
 
     assert cancelled.is_set()
+
+
+async def test_an_immediate_handler_gets_commits_in_commit_order_even_when_slow() -> None:
+    # given: a handler slow on the first commit only
+    seen: list[int] = []
+
+    async def publish(events: Sequence[StoredEvent]) -> None:
+        if events[0].position == 1:
+            await asyncio.sleep(0.05)
+        seen.append(events[0].position)
+
+    handlers = Handlers()
+    handlers.add_immediate(publish)
+    bus = MessageBus(handlers)
+
+    # when
+    for position in (1, 2, 3):
+        bus.committed(
+            [stored(EventType.WORLD_STATE_CHANGED, position, AggregateType.CAMPAIGN)],
+            wrote_jobs=False,
+        )
+    await bus.aclose()
+
+    # then
+    assert seen == [1, 2, 3]
+
+
+async def test_a_handler_too_far_behind_misses_commits_instead_of_hoarding_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given: a stuck handler that may fall two commits behind
+    release = asyncio.Event()
+    seen: list[int] = []
+
+    async def stuck(events: Sequence[StoredEvent]) -> None:
+        await release.wait()
+        seen.append(events[0].position)
+
+    handlers = Handlers()
+    handlers.add_immediate(stuck)
+    bus = MessageBus(handlers, lane_limit=2)
+
+    # when: four commits while it is stuck on the first
+    for position in (1, 2, 3, 4):
+        bus.committed(
+            [stored(EventType.WORLD_STATE_CHANGED, position, AggregateType.CAMPAIGN)],
+            wrote_jobs=False,
+        )
+        await asyncio.sleep(0)
+    release.set()
+    await bus.aclose()
+
+    # then: the one it was handling and two waiting; the fourth was dropped, and said so
+    assert seen == [1, 2, 3]
+    assert "2 commits behind" in caplog.text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 KIND_MAX = 100
 ORDERING_KEY_MAX = 200
+LANE_LIMIT = 1_000  # commits an immediate handler may fall behind before some are dropped
 
 
 class JobStatus(Enum):
@@ -171,13 +173,15 @@ class Handlers:
 
 class MessageBus:
     """Hands committed events to the immediate handlers without holding up the caller, and
-    wakes the job workers when a commit wrote jobs."""
+    wakes the job workers when a commit wrote jobs. Register handlers before building it."""
 
-    def __init__(self, handlers: Handlers, shutdown_grace: float = 5.0) -> None:
+    def __init__(
+        self, handlers: Handlers, shutdown_grace: float = 5.0, lane_limit: int = LANE_LIMIT
+    ) -> None:
         self.handlers = handlers
         self._shutdown_grace = shutdown_grace
+        self._lanes = [_Lane(handler, lane_limit) for handler in handlers.immediate]
         self._wakers: list[Callable[[], None]] = []
-        self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
     def job_requests(self, events: Sequence[StoredEvent]) -> list[JobRequest]:
@@ -194,21 +198,58 @@ class MessageBus:
         if not events or self._closed:
             return
         batch = list(events)
-        for handler in self.handlers.immediate:
-            task = asyncio.create_task(_run_immediate(handler, batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        for lane in self._lanes:
+            lane.push(batch)
 
     async def aclose(self) -> None:
         """Let running immediate handlers finish (for a grace period), then cancel them."""
         self._closed = True
-        pending = set(self._tasks)
+        pending = {lane.task for lane in self._lanes if lane.task is not None}
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=self._shutdown_grace)
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+
+
+class _Lane:
+    """One immediate handler's commits, handled one after another in commit order (so live
+    publishing never sends a later commit first), in a background task.
+
+    Bounded: a handler that falls `limit` commits behind has new ones dropped and logged.
+    It is best effort by definition; the event store heals what it misses.
+    """
+
+    def __init__(self, handler: ImmediateHandler, limit: int) -> None:
+        self._handler = handler
+        self._limit = limit
+        self._batches: deque[list[StoredEvent]] = deque()
+        self.task: asyncio.Task[None] | None = None
+
+    def push(self, batch: list[StoredEvent]) -> None:
+        if len(self._batches) >= self._limit:
+            log.warning(
+                "after-commit handler %s is %d commits behind; %d events not handed to it",
+                _name(self._handler),
+                len(self._batches),
+                len(batch),
+            )
+            return
+        self._batches.append(batch)
+        if self.task is None:
+            self.task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._batches:
+                await _run_immediate(self._handler, self._batches.popleft())
+        finally:
+            self.task = None
+
+
+def _name(handler: ImmediateHandler) -> str:
+    return str(getattr(handler, "__qualname__", handler))
 
 
 async def _run_immediate(handler: ImmediateHandler, events: list[StoredEvent]) -> None:
@@ -218,7 +259,7 @@ async def _run_immediate(handler: ImmediateHandler, events: list[StoredEvent]) -
         # Best effort by definition: the commit stands, and other handlers are unaffected.
         log.warning(
             "after-commit handler %s failed on %d events",
-            getattr(handler, "__qualname__", handler),
+            _name(handler),
             len(events),
             exc_info=True,
         )
