@@ -83,6 +83,7 @@ def test_retry_delays_double_from_half_to_whole_steps_up_to_a_cap() -> None:
     policy = RetryPolicy(max_attempts=10, base_seconds=2.0, cap_seconds=30.0)
     assert [policy.delay(n, 0.0) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 15, 15]
     assert [policy.delay(n, 0.999999) for n in (1, 2, 5)] == pytest.approx([2, 4, 30], 1e-5)
+    assert policy.delay(5000, 0.0) == 15  # a long-lived job's delay stays capped
 
 
 async def test_committing_returns_before_immediate_handlers_finish() -> None:

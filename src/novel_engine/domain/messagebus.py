@@ -83,7 +83,8 @@ class RetryPolicy:
         Half the delay is fixed and half random, so retries of jobs that failed together
         spread out but never come sooner than half the exponential step.
         """
-        step = min(self.cap_seconds, self.base_seconds * 2.0 ** (failed_attempt - 1))
+        doublings = min(failed_attempt - 1, 64)  # past any sensible cap; no float overflow
+        step = min(self.cap_seconds, self.base_seconds * 2.0**doublings)
         return step * (0.5 + jitter / 2)
 
 
@@ -164,7 +165,9 @@ class Handlers:
                 if stored.event.event_type in durable.event_types:
                     key = durable.ordering_key(stored) if durable.ordering_key else None
                     if key is not None and not 0 < len(key) <= ORDERING_KEY_MAX:
-                        raise ValueError(f"ordering key of {durable.kind!r} too long: {key!r}")
+                        raise ValueError(
+                            f"an ordering key is 1 to {ORDERING_KEY_MAX} characters: {key!r}"
+                        )
                     requests.append(
                         JobRequest(durable.kind, stored, key, durable.retry.max_attempts)
                     )
