@@ -1,4 +1,5 @@
-"""The SQL unit of work: one transaction, aggregates and their events together."""
+"""The SQL unit of work: one transaction for aggregates, their events and the jobs those
+events ask for; after the commit, the message bus gets the stored events."""
 
 from __future__ import annotations
 
