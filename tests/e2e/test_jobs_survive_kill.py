@@ -109,7 +109,7 @@ def job_env(database_url: str, signals: Path) -> dict[str, str]:
         NOVEL_ENGINE_SECRET_KEY="e2e-secret-key-that-is-long-enough-for-hs256",
         NOVEL_ENGINE_JOB_LEASE_SECONDS="2",
         NOVEL_ENGINE_TEST_JOB_DIR=str(signals),
-        NOVEL_ENGINE_TEST_JOB_SECONDS="3",
+        NOVEL_ENGINE_TEST_JOB_SECONDS="5",
     )
 
 

@@ -103,11 +103,11 @@ async def test_a_job_whose_lease_expired_is_claimed_again(engine: AsyncEngine) -
     # given: a job claimed by a worker that then stops renewing its lease
     await a_campaign(lambda: SqlUnitOfWork(engine, marking()), Argon2Hasher())
     queue = SqlJobQueue(engine)
-    [gone] = (await queue.claim([KIND], 1, lease_seconds=0.3)).claimed
+    [gone] = (await queue.claim([KIND], 1, lease_seconds=1.0)).claimed
     assert (await queue.claim([KIND], 1, 30)).claimed == []  # held while the lease runs
 
     # when
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(1.1)
     [taken] = (await queue.claim([KIND], 1, 30)).claimed
 
     # then: the same job, on its second attempt; the first worker's lease is void

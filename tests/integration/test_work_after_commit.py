@@ -170,14 +170,17 @@ async def test_jobs_sharing_an_ordering_key_run_one_at_a_time_in_commit_order(
 
 
 async def test_a_process_runs_at_most_its_concurrency_of_jobs_at_once(database_url: str) -> None:
+    # given: jobs that hold on until all six are waiting
     running = 0
     peak = 0
+    all_waiting = asyncio.Event()
 
     async def busy(job: Job, ctx: JobContext) -> None:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.2)
+        await all_waiting.wait()
+        await asyncio.sleep(0.05)
         running -= 1
 
     async with server(database_url, durable(busy), job_concurrency=2) as runtime:
@@ -190,8 +193,12 @@ async def test_a_process_runs_at_most_its_concurrency_of_jobs_at_once(database_u
                 description="",
                 world_state={},
             )
+
+        # when
+        all_waiting.set()
         await all_jobs(runtime, "done", count=6)
 
+    # then
     assert peak == 2
 
 
