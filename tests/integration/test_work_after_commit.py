@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from prometheus_client import generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.events import EventType, StoredEvent
@@ -22,11 +23,15 @@ from novel_engine.domain.messagebus import (
     JobContext,
     JobHandler,
     JobStatus,
+    MessageBus,
     RetryPolicy,
 )
 from novel_engine.domain.services import campaigns
+from novel_engine.persistence.uow import SqlUnitOfWork
+from novel_engine.persistence.workers import JobWorkers
 from novel_engine.web.bootstrap import Runtime, bootstrap
 from novel_engine.web.metrics import Metrics
+from novel_engine.web.security import Argon2Hasher
 from tests.graphql_client import serving
 from tests.integration.helpers import create_campaign
 from tests.jobs_support import a_campaign, change_world, effects, job_rows, mark_world, until
@@ -75,6 +80,27 @@ async def test_a_committed_job_runs_once_and_is_marked_done(database_url: str) -
         [job] = await job_rows(runtime.engine)
         assert job.attempts == 1
         assert await effects(runtime.engine, job.id) == 1
+
+
+async def test_a_local_commit_that_wrote_jobs_wakes_the_workers_at_once(
+    engine: AsyncEngine,
+) -> None:
+    # given: a pool that would otherwise look for jobs once a minute, idle
+    bus = MessageBus(durable(mark_world))
+    workers = JobWorkers(engine, bus, poll_seconds=60)
+    bus.wake_on_jobs(workers.wake)
+    await workers.start()
+    try:
+        # when
+        await a_campaign(lambda: SqlUnitOfWork(engine, bus), Argon2Hasher())
+
+        # then: its job is done long before the next poll
+        async def done() -> bool:
+            return [r.status for r in await job_rows(engine)] == ["done"]
+
+        await until(done, within=15)
+    finally:
+        await workers.close()
 
 
 async def test_a_failing_job_is_retried_with_backoff_until_it_succeeds(database_url: str) -> None:
