@@ -124,7 +124,10 @@ class Feed:
     async def _run(self) -> None:
         while True:
             try:
-                item = await asyncio.wait_for(self._inbox.get(), IDLE_CHECK)
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+                # arrives as a message does (gh-86296), and `stop()` would wait forever.
+                async with asyncio.timeout(IDLE_CHECK):
+                    item = await self._inbox.get()
             except TimeoutError:
                 item = _GAP
             try:
