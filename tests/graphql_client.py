@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
+from novel_engine.domain.messagebus import Handlers
 from novel_engine.web.app import create_app
 from novel_engine.web.settings import Settings
 
@@ -56,10 +58,17 @@ class AppClient:
         return token
 
 
-@pytest.fixture
-async def app_client(database_url: str) -> AsyncIterator[AppClient]:
-    app = create_app(Settings(database_url=database_url, secret_key=SECRET))
+@asynccontextmanager
+async def serving(settings: Settings, handlers: Handlers | None = None) -> AsyncIterator[AppClient]:
+    """The app built as a server builds it (with `handlers` added), and a client for it."""
+    app = create_app(settings, handlers)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield AppClient(http)
+
+
+@pytest.fixture
+async def app_client(database_url: str) -> AsyncIterator[AppClient]:
+    async with serving(Settings(database_url=database_url, secret_key=SECRET)) as client:
+        yield client

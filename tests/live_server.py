@@ -14,6 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
+from novel_engine.domain.messagebus import Handlers
 from novel_engine.web.app import create_app
 from novel_engine.web.settings import Settings
 from tests.graphql_client import SECRET, AppClient
@@ -82,8 +83,10 @@ class GraphQLWS:
 
 
 @asynccontextmanager
-async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
-    app = create_app(settings)
+async def live_server(
+    settings: Settings, handlers: Handlers | None = None
+) -> AsyncIterator[LiveServer]:
+    app = create_app(settings, handlers)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", ws_ping_interval=None

@@ -18,7 +18,7 @@ from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
-from novel_engine.domain.events import DomainEvent
+from novel_engine.domain.events import DomainEvent, StoredEvent
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.tracking import Tracker, TrackingRepository
@@ -195,21 +195,20 @@ class FakeUnitOfWork:
     ) -> None:
         self._open(Tracker())
 
-    async def commit(self) -> list[DomainEvent]:
+    async def commit(self) -> list[StoredEvent]:
         before = self.store.snapshot()
-        pending: list[DomainEvent] = []
         try:
-            for aggregate, repository in self._tracker.seen:
-                if self._tracker.changed(aggregate):
-                    await repository.persist(aggregate)
-                    pending.extend(aggregate.events)
+            pending = await self._tracker.write_back()
         except BaseException:
             self.store.restore(before)
             raise
-        for aggregate, _ in self._tracker.seen:
-            aggregate.events.clear()
-        self.store.events.extend(pending)
-        return pending
+        self._tracker.committed()
+        stored = []
+        for event in pending:
+            position = 1 + sum(e.stream == event.stream for e in self.store.events)
+            self.store.events.append(event)
+            stored.append(StoredEvent(event, position))
+        return stored
 
 
 class FakeHasher:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character
-    from novel_engine.domain.events import DomainEvent, StoredEvent
+    from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -113,8 +113,9 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def commit(self) -> list[DomainEvent]:
-        """Persist every changed aggregate and append its events; return those events."""
+    async def commit(self) -> list[StoredEvent]:
+        """Persist every changed aggregate, append its events and write the jobs they ask
+        for, in one transaction; return the events as stored (with their positions)."""
         ...
 
 
@@ -128,9 +129,3 @@ class EventStoreReader(Protocol):
     async def head(self, stream_id: uuid.UUID) -> int:
         """The last position committed to the stream (0 when it is empty)."""
         ...
-
-
-class EventPublisher(Protocol):
-    """Hands committed events to live subscribers; called after the commit."""
-
-    async def publish(self, events: Sequence[StoredEvent]) -> None: ...

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar
 
 from novel_engine.domain.aggregate import Aggregate
+from novel_engine.domain.events import DomainEvent
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -32,6 +33,21 @@ class Tracker:
             or aggregate.id in self.removed
             or self.loaded_versions.get(aggregate.id) != aggregate.version
         )
+
+    async def write_back(self) -> list[DomainEvent]:
+        """Persist every changed aggregate, in the order they were seen; return the
+        events they recorded, in that order, for the commit to append."""
+        pending: list[DomainEvent] = []
+        for aggregate, repository in self.seen:
+            if self.changed(aggregate):
+                await repository.persist(aggregate)
+                pending.extend(aggregate.events)
+        return pending
+
+    def committed(self) -> None:
+        """The commit went through: the recorded events are history now."""
+        for aggregate, _ in self.seen:
+            aggregate.events.clear()
 
     def is_new(self, aggregate: Aggregate) -> bool:
         return aggregate.id in self.new

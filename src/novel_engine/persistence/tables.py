@@ -258,3 +258,38 @@ events = Table(
     Column("metadata", JSONDocument, nullable=False),
     CheckConstraint("position > 0", name="position_positive"),
 )
+
+# Durable work after commit (an outbox): each row is written in the transaction of the event
+# that asks for it. Jobs sharing an ordering key are numbered by `sequence`, reserved under
+# the `job_sequences` row's lock like stream positions, so the numbering is commit order.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("event_id", Uuid, ForeignKey("events.event_id"), nullable=False),
+    Column("campaign_id", Uuid, nullable=True, index=True),
+    Column("ordering_key", String(200), nullable=True),
+    Column("sequence", Integer, nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("lease_token", Uuid, nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    UniqueConstraint("kind", "event_id"),
+    UniqueConstraint("ordering_key", "sequence"),
+    Index("ix_jobs_status_run_after", "status", "run_after"),
+    CheckConstraint("status IN ('pending', 'running', 'done', 'dead')", name="status_known"),
+)
+
+job_sequences = Table(
+    "job_sequences",
+    metadata,
+    Column("ordering_key", String(200), primary_key=True),
+    Column("last_sequence", Integer, nullable=False),
+)

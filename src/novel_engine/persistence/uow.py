@@ -1,15 +1,16 @@
-"""The SQL unit of work: one transaction, aggregates and their events together."""
+"""The SQL unit of work: one transaction for aggregates, their events and the jobs those
+events ask for; after the commit, the message bus gets the stored events."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from novel_engine.domain.events import DomainEvent, StoredEvent
-from novel_engine.domain.ports import EventPublisher
-from novel_engine.persistence import event_store
+from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.messagebus import MessageBus
+from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.repositories import (
     SqlCampaignRepository,
@@ -20,7 +21,8 @@ from novel_engine.persistence.repositories import (
     Tracker,
 )
 
-log = logging.getLogger(__name__)
+# Last words before the transaction commits, e.g. marking the job that did this work done.
+BeforeCommit = Callable[[AsyncConnection], Awaitable[None]]
 
 
 class SqlUnitOfWork:
@@ -30,11 +32,17 @@ class SqlUnitOfWork:
     sessions: SqlSessionRepository
     users: SqlUserRepository
 
-    def __init__(self, engine: AsyncEngine, publisher: EventPublisher | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: MessageBus | None = None,
+        *,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
         self._engine = engine
-        self._publisher = publisher
+        self._bus = bus
+        self._before_commit = before_commit
         self._conn: AsyncConnection | None = None
-        self.committed: list[StoredEvent] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._conn = await as_writer(await self._engine.connect())
@@ -63,23 +71,16 @@ class SqlUnitOfWork:
         finally:
             await conn.close()
 
-    async def commit(self) -> list[DomainEvent]:
+    async def commit(self) -> list[StoredEvent]:
         if self._conn is None:
             raise RuntimeError("commit outside `async with`")
-        pending: list[DomainEvent] = []
-        for aggregate, repository in self._tracker.seen:
-            if self._tracker.changed(aggregate):
-                await repository.persist(aggregate)
-                pending.extend(aggregate.events)
-        stored = await event_store.append(self._conn, pending)
+        stored = await event_store.append(self._conn, await self._tracker.write_back())
+        requests = self._bus.job_requests(stored) if self._bus else []
+        await jobs.enqueue(self._conn, requests)
+        if self._before_commit is not None:
+            await self._before_commit(self._conn)
         await self._conn.commit()
-        for aggregate, _ in self._tracker.seen:
-            aggregate.events.clear()
-        self.committed.extend(stored)
-        if self._publisher is not None and stored:
-            try:
-                await self._publisher.publish(stored)
-            except Exception:
-                # Committed is committed: live subscribers heal the gap from the store.
-                log.warning("publishing %d events failed", len(stored), exc_info=True)
-        return pending
+        self._tracker.committed()
+        if self._bus is not None:
+            self._bus.committed(stored, wrote_jobs=bool(requests))
+        return stored

@@ -146,8 +146,8 @@ class Feed:
     async def _run(self) -> None:
         while True:
             try:
-                # Not wait_for: on Python 3.11 it can swallow a cancellation that arrives
-                # as the inner wait completes, and the feed would then never stop.
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+                # arrives as a message does (gh-86296), and `stop()` would wait forever.
                 async with asyncio.timeout(IDLE_CHECK):
                     item = await self._inbox.get()
             except TimeoutError:

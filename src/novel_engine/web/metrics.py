@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
+
+from novel_engine.domain.messagebus import JobStatus
+from novel_engine.persistence.workers import JobOutcome
 
 
 class Metrics:
@@ -26,6 +29,18 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+        # Read at scrape time from the live events the composition root binds.
+        self.live_feeds = Gauge(
+            "novel_engine_live_feeds",
+            "Streams this process follows for live subscribers.",
+            registry=self.registry,
+        )
+        self.live_subscribers = Gauge(
+            "novel_engine_live_subscribers",
+            "Live subscribers fanned out by this process's feeds.",
+            registry=self.registry,
+        )
+        self.jobs = JobMetrics(self.registry)
 
     def gauge(self, name: str, description: str, read: Callable[[], float]) -> None:
         """A figure read when /metrics is scraped."""
@@ -37,3 +52,64 @@ class Metrics:
 
     async def endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class JobMetrics:
+    """The job pool's figures (a JobObserver). Queue depth is sampled by the pool, so a
+    scrape never queries the database."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        def counter(name: str, description: str) -> Counter:
+            return Counter(name, description, ["kind"], registry=registry)
+
+        self._started = counter("novel_engine_jobs_started", "Job runs started by this process.")
+        self._ended = {
+            JobOutcome.SUCCEEDED: counter(
+                "novel_engine_jobs_succeeded", "Job runs that finished their work."
+            ),
+            JobOutcome.RETRIED: counter(
+                "novel_engine_jobs_retried", "Job runs that failed and will be retried."
+            ),
+            JobOutcome.DEAD: counter(
+                "novel_engine_jobs_dead", "Jobs that failed their last attempt."
+            ),
+            JobOutcome.LEASE_LOST: counter(
+                "novel_engine_jobs_lease_lost",
+                "Job runs dropped because another worker took the job over.",
+            ),
+            JobOutcome.INTERRUPTED: counter(
+                "novel_engine_jobs_interrupted",
+                "Job runs stopped by shutdown or a database failure (retried after the lease).",
+            ),
+        }
+        self._running = Gauge(
+            "novel_engine_jobs_running", "Jobs this process is running now.", registry=registry
+        )
+        self._duration = Histogram(
+            "novel_engine_job_duration_seconds",
+            "Time from a job's claim to the end of its run.",
+            ["kind", "outcome"],
+            registry=registry,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+        )
+        self._depth = Gauge(
+            "novel_engine_jobs",
+            "Jobs in the database by status (sampled every few seconds).",
+            ["status"],
+            registry=registry,
+        )
+
+    def started(self, kind: str) -> None:
+        self._started.labels(kind).inc()
+
+    def ended(self, kind: str, outcome: JobOutcome, seconds: float | None) -> None:
+        self._ended[outcome].labels(kind).inc()
+        if seconds is not None:
+            self._duration.labels(kind, outcome.value).observe(seconds)
+
+    def running(self, count: int) -> None:
+        self._running.set(count)
+
+    def queue_depth(self, counts: Mapping[JobStatus, int]) -> None:
+        for status, count in counts.items():
+            self._depth.labels(status.value).set(count)

@@ -34,6 +34,8 @@ class Settings:
     ws_init_timeout: float = 3.0
     subscriber_queue_limit: int = 1_000
     presence_ttl: float = 30.0
+    job_concurrency: int = 4
+    job_lease_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +51,8 @@ class Settings:
         if provider == "gemini" and not gemini_key:
             raise ConfigurationError("NOVEL_ENGINE_LLM_PROVIDER=gemini needs GEMINI_API_KEY.")
         redis_url = _redis_url(env.get("NOVEL_ENGINE_REDIS_URL") or None)
+        job_concurrency = int(_positive(env, "NOVEL_ENGINE_JOB_CONCURRENCY", 4, whole=True))
+        job_lease_seconds = _positive(env, "NOVEL_ENGINE_JOB_LEASE_SECONDS", 30.0)
         # Last: a refused configuration must not leave a generated key behind.
         secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or _embedded_secret(url)
         return cls(
@@ -57,6 +61,8 @@ class Settings:
             secret_key=secret,
             llm_provider=provider,
             gemini_api_key=gemini_key,
+            job_concurrency=job_concurrency,
+            job_lease_seconds=job_lease_seconds,
         )
 
 
@@ -114,6 +120,20 @@ def _redis_url(value: str | None) -> str | None:
             f"NOVEL_ENGINE_REDIS_URL names database {database!r}; Redis databases are "
             f"numbers: use {REDIS_URL_FORMS}."
         )
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = 0
+    if not value > 0 or value == float("inf"):
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ConfigurationError(f"{name} must be {kind} greater than 0, not {raw!r}.")
     return value
 
 
