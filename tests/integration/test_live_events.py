@@ -128,6 +128,7 @@ async def test_same_document_is_executed_once_per_event(server: LiveServer) -> N
         metrics = (await server.client.http.get("/metrics")).text
         assert "novel_engine_websocket_connections 5.0" in metrics
         assert "novel_engine_live_subscribers 6.0" in metrics
+        assert f"novel_engine_live_renders_total {float(live.stats.renders)}" in metrics
     finally:
         for s in sockets:
             await s.__aexit__(None, None, None)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from novel_engine.domain.messagebus import JobStatus
 from novel_engine.persistence.workers import JobOutcome
+from novel_engine.subscriptions.stats import Figure
 
 
 class Metrics:
@@ -29,22 +32,15 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
-        # Read at scrape time from the live events the composition root binds.
-        self.live_feeds = Gauge(
-            "novel_engine_live_feeds",
-            "Streams this process follows for live subscribers.",
-            registry=self.registry,
-        )
-        self.live_subscribers = Gauge(
-            "novel_engine_live_subscribers",
-            "Live subscribers fanned out by this process's feeds.",
-            registry=self.registry,
-        )
         self.jobs = JobMetrics(self.registry)
 
     def gauge(self, name: str, description: str, read: Callable[[], float]) -> None:
         """A figure read when /metrics is scraped."""
         Gauge(name, description, registry=self.registry).set_function(read)
+
+    def figures(self, read: Callable[[], Iterable[Figure]]) -> None:
+        """Figures another layer keeps (live delivery), read when /metrics is scraped."""
+        self.registry.register(_FigureCollector(read))
 
     def observe_graphql(self, method: str, status: int, seconds: float) -> None:
         self._requests.labels(method, str(status)).inc()
@@ -52,6 +48,16 @@ class Metrics:
 
     async def endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class _FigureCollector(Collector):
+    def __init__(self, read: Callable[[], Iterable[Figure]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        for figure in self._read():
+            family = CounterMetricFamily if figure.kind == "counter" else GaugeMetricFamily
+            yield family(figure.name, figure.help, value=figure.value)
 
 
 class JobMetrics:
