@@ -312,3 +312,50 @@ async def test_immediate_handlers_neither_hold_up_nor_break_the_answer(database_
 
 async def _now(value: bool) -> bool:
     return value
+
+
+CAMPAIGN_JOBS = """
+query($id: ID!) { campaign(id: $id) { jobs { kind status attempts maxAttempts lastError } } }
+"""
+
+
+async def test_a_campaigns_unfinished_jobs_are_shown_to_its_directors_only(
+    database_url: str,
+) -> None:
+    # given: a job that fails its only attempt, on a campaign with a co-author
+    async def oracle(job: Job, ctx: JobContext) -> None:
+        raise RuntimeError("the oracle is silent")
+
+    handlers = durable(oracle, retry=RetryPolicy(max_attempts=1))
+    async with serving(settings_for(database_url), handlers) as client:
+        ada = await client.sign_up("Ada")
+        bob = await client.sign_up("Bob")
+        campaign = await create_campaign(client, ada)
+        await client.data(
+            """mutation($id: ID!) { addCampaignMember(campaignId: $id, email: "bob@example.com",
+                 role: COAUTHOR) { __typename } }""",
+            {"id": campaign["id"]},
+            token=ada,
+        )
+
+        async def dead() -> bool:
+            found = await client.data(CAMPAIGN_JOBS, {"id": campaign["id"]}, token=ada)
+            jobs = found["campaign"]["jobs"]
+            return bool(jobs) and jobs[0]["status"] == "DEAD"
+
+        # when
+        await until(dead)
+
+        # then: the owner sees why it died; the co-author sees no job list at all
+        owner = await client.data(CAMPAIGN_JOBS, {"id": campaign["id"]}, token=ada)
+        coauthor = await client.data(CAMPAIGN_JOBS, {"id": campaign["id"]}, token=bob)
+        assert owner["campaign"]["jobs"] == [
+            {
+                "kind": KIND,
+                "status": "DEAD",
+                "attempts": 1,
+                "maxAttempts": 1,
+                "lastError": "RuntimeError: the oracle is silent",
+            }
+        ]
+        assert coauthor["campaign"]["jobs"] is None

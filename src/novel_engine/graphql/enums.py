@@ -14,6 +14,7 @@ from novel_engine.domain.character import (
 )
 from novel_engine.domain.errors import ErrorCode
 from novel_engine.domain.events import AggregateType
+from novel_engine.domain.messagebus import JobStatus
 from novel_engine.domain.session import ActionKind, SessionStatus
 from novel_engine.domain.story import Genre, PlotPoint, Tone
 
@@ -30,6 +31,7 @@ for _enum in (
     Tone,
     ActionKind,
     SessionStatus,
+    JobStatus,
 ):
     strawberry.enum(_enum)
 
@@ -40,6 +42,7 @@ __all__ = [
     "CharacterKind",
     "ErrorCode",
     "Genre",
+    "JobStatus",
     "PlotPoint",
     "RelationshipType",
     "SessionStatus",

@@ -25,6 +25,7 @@ from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import Genre, StoryEntry, Tone
 from novel_engine.persistence import event_store, rows
+from novel_engine.persistence.jobs import JobQueries, JobRecord
 from novel_engine.persistence.tables import (
     campaign_characters,
     campaign_members,
@@ -108,6 +109,12 @@ class ReadQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._events = event_store.SqlEventReader(engine)
+        self._jobs = JobQueries(engine)
+
+    async def unfinished_jobs_by_campaign_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[JobRecord]]:
+        return await self._jobs.jobs_by_campaign_ids(ids)
 
     async def _all(self, stmt: Select[Any]) -> Sequence[Any]:
         async with self._engine.connect() as conn:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from novel_engine.domain.campaign import Member
 from novel_engine.graphql.loaders import ManyEachLoader, OneEachLoader
+from novel_engine.persistence.jobs import JobRecord
 from novel_engine.persistence.queries import CampaignRecord, CharacterRecord
 
 
@@ -23,3 +24,8 @@ class MembersByCampaignIdLoader(ManyEachLoader[uuid.UUID, Member]):
 class CharactersByCampaignIdLoader(ManyEachLoader[uuid.UUID, CharacterRecord]):
     async def fetch(self, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, list[CharacterRecord]]:
         return await self.queries.characters_by_campaign_ids(keys)
+
+
+class UnfinishedJobsByCampaignIdLoader(ManyEachLoader[uuid.UUID, JobRecord]):
+    async def fetch(self, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, list[JobRecord]]:
+        return await self.queries.unfinished_jobs_by_campaign_ids(keys)

@@ -13,17 +13,19 @@ from novel_engine.domain import campaign as domain
 from novel_engine.graphql.campaigns.loaders import (
     CharactersByCampaignIdLoader,
     MembersByCampaignIdLoader,
+    UnfinishedJobsByCampaignIdLoader,
 )
 from novel_engine.graphql.campaigns.membership import role_of
 from novel_engine.graphql.characters.types import Character
 from novel_engine.graphql.characters.visibility import visible
 from novel_engine.graphql.context import Info
-from novel_engine.graphql.enums import CampaignRole
+from novel_engine.graphql.enums import CampaignRole, JobStatus
 from novel_engine.graphql.events.loaders import EventsByPageLoader
 from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.sessions.loaders import SessionsByCampaignIdLoader
+from novel_engine.persistence.jobs import JobRecord
 from novel_engine.persistence.queries import CampaignRecord
 
 if TYPE_CHECKING:
@@ -43,6 +45,36 @@ class CampaignMember:
     @strawberry.field
     async def user(self, info: Info) -> User | None:
         return await user_by_id(info, self.user_id)
+
+
+@strawberry.type(
+    description="Work the server does after a commit (durable jobs) that is not finished: "
+    "waiting, running, or dead after its last attempt with the error that ended it."
+)
+class BackgroundJob:
+    id: strawberry.ID
+    kind: str
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    run_after: datetime = strawberry.field(description="When it may run (again).")
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, job: JobRecord) -> BackgroundJob:
+        return cls(
+            id=strawberry.ID(str(job.id)),
+            kind=job.kind,
+            status=job.status,
+            attempts=job.attempts,
+            max_attempts=job.max_attempts,
+            run_after=job.run_after,
+            last_error=job.last_error,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
 
 
 @strawberry.type
@@ -99,6 +131,16 @@ class Campaign:
 
         found = await info.context.loader(SessionsByCampaignIdLoader).load(self.uid)
         return [Session.from_model(s) for s in found]
+
+    @strawberry.field(
+        description="The campaign's unfinished background jobs, oldest first; null unless "
+        "you are its OWNER or a GAMEMASTER."
+    )
+    async def jobs(self, info: Info) -> list[BackgroundJob] | None:
+        if await role_of(info.context, self.uid) not in domain.DIRECTING_ROLES:
+            return None
+        found = await info.context.loader(UnfinishedJobsByCampaignIdLoader).load(self.uid)
+        return [BackgroundJob.from_model(j) for j in found]
 
     @strawberry.field(description="The campaign's domain events, oldest first.")
     async def events(
