@@ -3,6 +3,7 @@ even for aggregates loaded without a lock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,9 +17,10 @@ from novel_engine.domain.character import (
     Personality,
     Visibility,
 )
-from novel_engine.domain.commands import CreateCharacter
-from novel_engine.domain.errors import VersionConflict
-from novel_engine.domain.services import characters
+from novel_engine.domain.commands import CreateCharacter, CreateStory
+from novel_engine.domain.errors import NotFound, VersionConflict
+from novel_engine.domain.services import characters, stories
+from novel_engine.domain.story import Genre
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.uow import SqlUnitOfWork
 from tests.databases import truncate_all
@@ -106,3 +108,33 @@ async def test_two_copies_of_one_character_in_one_unit_of_work_cannot_both_be_wr
     found = await read_back(engine, mira)
     assert (found.name, found.background, found.version) == ("Mira", "", 1)
     assert await count_rows(engine) == before
+
+
+async def test_a_story_told_while_its_character_is_deleted_is_refused_cleanly(
+    postgres_engine: AsyncEngine,
+) -> None:
+    # given: the character's owner is deleting it, holding its row
+    owner, character = await a_character(postgres_engine)
+    deleting = SqlUnitOfWork(postgres_engine)
+    async with deleting:
+        doomed = await deleting.characters.get(character.id)
+        assert doomed is not None
+        doomed.delete(owner)
+        await deleting.characters.remove(doomed)
+
+        # when: a story with that character is created meanwhile, then the deletion commits
+        telling = asyncio.create_task(
+            stories.create_story(
+                SqlUnitOfWork(postgres_engine),
+                owner,
+                CreateStory(title="Tides", genre=Genre.MYSTERY, character_ids=(character.id,)),
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not telling.done()  # it waits for the character's row
+        await deleting.commit()
+
+    # then: the story is refused as naming no such character, and nothing half-written
+    with pytest.raises(NotFound):
+        await telling
+    assert (await count_rows(postgres_engine))["stories"] == 0

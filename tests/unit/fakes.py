@@ -90,7 +90,9 @@ class FakeRepository(TrackingRepository[A]):
 
 
 class FakeCharacterRepository(FakeRepository[Character]):
-    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]:
+    async def get_many(
+        self, character_ids: Sequence[uuid.UUID], *, lock: bool = False
+    ) -> list[Character]:
         return [self._load(self.items[i]) for i in character_ids if i in self.items]
 
     async def relating_to(self, character_id: uuid.UUID) -> list[Character]:

@@ -33,8 +33,11 @@ class CharacterRepository(Protocol):
         """Load for change: the row stays locked until the unit of work ends."""
         ...
 
-    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]:
-        """Load without a lock: writing one back fails if another writer changed it."""
+    async def get_many(
+        self, character_ids: Sequence[uuid.UUID], *, lock: bool = False
+    ) -> list[Character]:
+        """Load several; without `lock`, writing one back fails if another writer changed
+        it meanwhile; with it, they stay as loaded (and present) until the commit."""
         ...
 
     async def relating_to(self, character_id: uuid.UUID) -> list[Character]:

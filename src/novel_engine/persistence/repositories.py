@@ -158,10 +158,12 @@ class SqlCharacterRepository(_Repository[Character]):
         found = await self._load(characters.c.id == character_id, lock=True)
         return found[0] if found else None
 
-    async def get_many(self, character_ids: Sequence[uuid.UUID]) -> list[Character]:
+    async def get_many(
+        self, character_ids: Sequence[uuid.UUID], *, lock: bool = False
+    ) -> list[Character]:
         if not character_ids:
             return []
-        return await self._load(characters.c.id.in_(character_ids), lock=False)
+        return await self._load(characters.c.id.in_(character_ids), lock=lock)
 
     async def relating_to(self, character_id: uuid.UUID) -> list[Character]:
         relating = select(character_relationships.c.character_id).where(

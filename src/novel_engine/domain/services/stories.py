@@ -12,7 +12,8 @@ from novel_engine.domain.story import Story, StoryEntry
 async def create_story(uow: UnitOfWork, actor: Actor, command: CreateStory) -> Story:
     story = Story.create(actor, command)
     async with uow:
-        found = await uow.characters.get_many(story.character_ids)
+        # Locked: a character deleted meanwhile must not vanish under the new story's cast.
+        found = await uow.characters.get_many(story.character_ids, lock=True)
         visible = {c.id for c in found if c.is_visible_to(actor.user_id)}
         for character_id in story.character_ids:
             if character_id not in visible:
