@@ -1,0 +1,113 @@
+"""A persona's in-character reaction, chosen from what it witnessed and its traits, and
+the small schema every reaction (the offline model's or a remote model's) must pass."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from novel_engine.domain.errors import InvalidInput
+from novel_engine.domain.session import ActionKind
+from novel_engine.narrative.scene import PersonaView, SceneAction, SceneCharacter
+
+REACTION_KINDS = frozenset({"DIALOGUE", "ACTION"})
+INTENT_MAX = 500
+
+
+def validate_reaction(reaction: Any, known_ids: Collection[str]) -> dict[str, Any]:
+    """A reaction as `{"kind", "targetId", "intent"}`, or InvalidInput saying what is off:
+    kind DIALOGUE (intent is the spoken line) or ACTION (intent is a verb phrase),
+    targetId one of `known_ids` or None, intent 1..500 characters."""
+    if not isinstance(reaction, dict) or set(reaction) != {"kind", "targetId", "intent"}:
+        raise InvalidInput("A reaction has exactly kind, targetId and intent.", "reaction")
+    if reaction["kind"] not in REACTION_KINDS:
+        raise InvalidInput("A reaction's kind is DIALOGUE or ACTION.", "kind")
+    target = reaction["targetId"]
+    if target is not None and target not in known_ids:
+        raise InvalidInput("A reaction targets someone present, or no one.", "targetId")
+    intent = reaction["intent"]
+    if not isinstance(intent, str) or not intent.strip() or len(intent) > INTENT_MAX:
+        raise InvalidInput(f"A reaction's intent is 1 to {INTENT_MAX} characters.", "intent")
+    return {"kind": reaction["kind"], "targetId": target, "intent": intent.strip()}
+
+
+def react(view: PersonaView) -> dict[str, Any]:
+    """Reacts to the witnessed action that most concerns the persona: an attack on it,
+    else one aimed at it, else the last one by someone else. With nothing to react to, it waits and watches."""
+    scene, persona = view.scene, view.persona
+    rng = random.Random(view.seed())
+    event = _salient(scene.actions, persona.id)
+    if event is None:
+        reaction = {"kind": "ACTION", "targetId": None, "intent": f"watch {scene.place}"}
+    else:
+        actor = scene.character(event.actor_id)
+        reaction = _respond(persona, actor, event, rng)
+    return validate_reaction(reaction, {c.id for c in scene.characters})
+
+
+def _salient(actions: Sequence[SceneAction], persona_id: str) -> SceneAction | None:
+    others = [a for a in actions if a.actor_id != persona_id]
+    aimed = [a for a in others if persona_id in a.target_ids]
+    attacks = [a for a in aimed if a.kind is ActionKind.ATTACK]
+    chosen = attacks or aimed or others
+    return chosen[-1] if chosen else None
+
+
+def _disposition(persona: SceneCharacter, event: SceneAction) -> str:
+    """Which trait drives the reaction: the strongest, with a threat waking the nerves."""
+    traits = persona.personality
+    if event.kind is ActionKind.ATTACK and persona.id in event.target_ids:
+        if traits.neuroticism >= 0.6:
+            return "startle"
+        return "rebuke" if traits.agreeableness < 0.5 else "defend"
+    leanings = {
+        "startle": traits.neuroticism - 0.5,
+        "rebuke": 0.5 - traits.agreeableness,
+        "help": traits.agreeableness - 0.5,
+        "hail": traits.extraversion - 0.5,
+        "observe": 0.5 - traits.extraversion,
+        "wonder": traits.openness - 0.5,
+    }
+    return max(sorted(leanings), key=lambda d: leanings[d])
+
+
+def _respond(
+    persona: SceneCharacter, actor: SceneCharacter, event: SceneAction, rng: random.Random
+) -> dict[str, Any]:
+    what = _witnessed(event).replace(persona.name, "me")
+    name = actor.name
+    lines = {
+        "startle": (f"{name}! What was that?", f"Wait, {name}, you {what}?"),
+        "rebuke": (f"{name}, you {what}? That was foolish.", f"Enough, {name}."),
+        "help": (f"Well done, {name}.", f"I am with you, {name}.")
+        if event.outcome is None or event.outcome.success
+        else (f"Steady, {name}. We can try again.", f"Let me help, {name}."),
+        "hail": (f"{name}! Over here!", f"Ha! {name}, you {what}!"),
+        "wonder": (f"{name}, why {_question(event)}?", f"How did you do that, {name}?"),
+    }
+    disposition = _disposition(persona, event)
+    if disposition == "defend":
+        return {"kind": "ACTION", "targetId": actor.id, "intent": f"hold off {name}"}
+    if disposition == "observe":
+        return {"kind": "ACTION", "targetId": actor.id, "intent": f"watch {name} closely"}
+    failed = event.outcome is not None and not event.outcome.success
+    if disposition == "help" and failed and rng.random() < 0.5:
+        return {"kind": "ACTION", "targetId": actor.id, "intent": f"help {name}"}
+    options = lines[disposition]
+    return {"kind": "DIALOGUE", "targetId": actor.id, "intent": options[rng.randrange(2)]}
+
+
+def _witnessed(event: SceneAction) -> str:
+    """What the persona saw, in the second person past: "tried to open the gate"."""
+    if event.kind is ActionKind.DIALOGUE:
+        return "said that"
+    intent = event.intent.strip().rstrip(".!?")
+    intent = intent[3:] if intent.lower().startswith("to ") else intent
+    return f"tried to {intent[:1].lower()}{intent[1:]}"
+
+
+def _question(event: SceneAction) -> str:
+    if event.kind is ActionKind.DIALOGUE:
+        return "say that"
+    return _witnessed(event).removeprefix("tried to ")
