@@ -42,15 +42,21 @@ _WINDOW = 50
 
 
 def sentences(text: str) -> list[str]:
-    """The text's sentences; a full stop inside a quoted line does not end one."""
+    """The text's sentences. A mark inside a quoted line does not end one, and a quoted
+    line that opens a sentence ("Who goes there?" Mara called.) does not end it either."""
     found: list[str] = []
-    start, quoted = 0, False
+    start, quote_start = 0, -1
     for index, char in enumerate(text):
         if char == '"':
-            quoted = not quoted
+            quote_start = index if quote_start < 0 else -1
+            if quote_start >= 0:
+                continue
+        if quote_start >= 0 or char not in '.!?"':
+            continue
         at_end = index + 1 == len(text) or text[index + 1] in " \n"
-        closes = char in ".!?" or (char == '"' and not quoted and text[index - 1] in ".!?")
-        if closes and at_end and not quoted:
+        opened_sentence = text[start:index].lstrip().startswith('"')
+        closes = char != '"' or (text[index - 1] in ".!?" and not opened_sentence)
+        if closes and at_end:
             found.append(text[start : index + 1].strip())
             start = index + 1
     tail = text[start:].strip()

@@ -66,8 +66,9 @@ class _Composer:
 
     def setting(self) -> str:
         tone = self.scene.tone
+        adj, adj2 = self.rng.sample(words.MOOD_ADJECTIVES[tone], 2)
         opening = self.pick(words.SETTING_OPENINGS[tone]).format(
-            place=self.scene.place, adj=self.pick(words.MOOD_ADJECTIVES[tone])
+            place=self.scene.place, adj=adj, adj2=adj2
         )
         if self.scene.weather.strip():
             opening += ", " + self.pick(words.WEATHER_PHRASES).format(
@@ -86,7 +87,9 @@ class _Composer:
         actor = self.scene.character(self.scene.actions[-1].actor_id)
         tone = self.scene.tone
         line = self.pick(words.CLOSINGS[tone]).format(
-            name=actor.name, noun=self.pick(words.MOOD_NOUNS[tone])
+            name=actor.name,
+            adj=self.pick(words.MOOD_ADJECTIVES[tone]),
+            noun=self.pick(words.MOOD_NOUNS[tone]),
         )
         return _sentence(line)
 
@@ -112,7 +115,7 @@ class _Composer:
             lead = self.lead(actor, first)
             told = [_sentence(f"{lead} {aim}")]
             if outcome is not None:
-                told.append(self.result(outcome))
+                told.append(self.result(outcome, actor))
             return told
         result = self.outcome_clause(outcome)
         if shape == 1:
@@ -122,7 +125,7 @@ class _Composer:
             return [_sentence(f"{gesture}, {actor.name} {aim}; {_dropped_link(result)}")]
         if shape == 3:
             return [_sentence(f"It was {actor.name} who {aim}, {result}{self.simile()}")]
-        return [_sentence(f"{self.subject(actor)} {aim}"), self.result(outcome)]
+        return [_sentence(f"{self.subject(actor)} {aim}"), self.result(outcome, actor)]
 
     def speech(self, action: SceneAction) -> str:
         actor = self.scene.character(action.actor_id)
@@ -140,23 +143,22 @@ class _Composer:
         return _quoted_end(f"{lead} {verb}{to} {self.adverb(actor)}".rstrip() + f', "{line}"')
 
     def reception(self, outcome: Outcome) -> str:
-        if outcome.success:
-            lead = self.pick(("The words landed", "It was heard", "That struck home"))
-        else:
-            lead = self.pick(("The words fell flat", "It was not enough", "Nobody was moved"))
+        lead = self.pick(words.HEARD if outcome.success else words.UNHEEDED)
         if outcome.description.strip():
             return _sentence(f"{lead}: {_clause(outcome.description, self.proper)}")
         return _sentence(lead)
 
-    def result(self, outcome: Outcome) -> str:
+    def result(self, outcome: Outcome, actor: SceneCharacter) -> str:
         description = outcome.description.strip()
         if not description:
             plain = words.SUCCESS_PLAIN if outcome.success else words.FAILURE_PLAIN
             return _sentence(f"{self.pick(plain)}{self.simile()}")
+        name = actor.name
         if outcome.success:
-            lead = self.pick(("", "It worked: ", "In the end, ", "Sure enough, "))
+            leads = ("", "It worked: ", "In the end, ", f"For {name}, ", f"{name} saw it through: ")
         else:
-            lead = self.pick(("", "It failed: ", "It went wrong: ", "In vain: "))
+            leads = ("", "It failed: ", f"For {name}, it went wrong: ", f"{name} had no luck: ")
+        lead = self.pick(leads)
         told = _clause(description, self.proper) if lead else description.rstrip(".!;:,")
         return _sentence(f"{lead}{told}{self.simile()}")
 

@@ -34,7 +34,7 @@ def validate_reaction(reaction: Any, known_ids: Collection[str]) -> dict[str, An
 
 def react(view: PersonaView) -> dict[str, Any]:
     """Reacts to the witnessed action that most concerns the persona: an attack on it,
-    else one aimed at it, else the last one by someone else. With nothing to react to, it waits and watches."""
+    else one aimed at it, else the last one by someone else; with none, it watches."""
     scene, persona = view.scene, view.persona
     rng = random.Random(view.seed())
     event = _salient(scene.actions, persona.id)

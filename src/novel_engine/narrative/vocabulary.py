@@ -25,63 +25,74 @@ MOOD_NOUNS: dict[Tone, tuple[str, ...]] = {
     Tone.MYSTERIOUS: ("secrets", "riddles", "whispers", "questions", "shadows", "doubt"),
     Tone.COMEDIC: ("mischief", "nonsense", "chaos", "confusion", "hilarity", "folly"),
 }
+# Per tone: how a place is first shown; {adj} and {adj2} are two different mood words.
 SETTING_OPENINGS: dict[Tone, tuple[str, ...]] = {
     Tone.DARK: (
-        "The air in {place} was {adj}",
-        "{place} lay {adj} and still",
-        "A {adj} quiet held {place}",
-        "Nothing in {place} felt safe; the mood was {adj}",
+        "The air in {place} was {adj} and {adj2}",
+        "{place} lay {adj} and still, {adj2} in every corner",
+        "A {adj}, {adj2} quiet held {place}",
+        "Nothing in {place} felt safe; the mood was {adj}, then {adj2}",
+        "{place} waited, {adj} and {adj2}",
+        "Whatever {place} had been once, it was {adj} and {adj2} now",
     ),
     Tone.LIGHT: (
-        "{place} felt {adj} and welcoming",
-        "The day sat {adj} on {place}",
-        "There was something {adj} about {place}",
-        "{place} seemed {adj} enough",
+        "{place} felt {adj} and {adj2}",
+        "The day sat {adj} on {place}, {adj2} and unhurried",
+        "There was something {adj}, even {adj2}, about {place}",
+        "{place} seemed {adj} enough, and {adj2} besides",
+        "All of {place} was {adj} and {adj2}",
+        "{place} greeted them {adj} and {adj2}",
     ),
     Tone.HEROIC: (
-        "{place} stood {adj}, as if waiting",
-        "The air of {place} was {adj}",
-        "Everything in {place} felt {adj}",
-        "{place} seemed made for {adj} deeds",
+        "{place} stood {adj} and {adj2}, as if waiting",
+        "The air of {place} was {adj}, {adj2}",
+        "Everything in {place} felt {adj} and {adj2}",
+        "{place} seemed made for {adj}, {adj2} deeds",
+        "A {adj} hush lay over {place}, {adj2} and expectant",
+        "{place} rose around them, {adj} and {adj2}",
     ),
     Tone.MYSTERIOUS: (
-        "{place} kept its own {adj} counsel",
-        "Something {adj} hung over {place}",
-        "{place} felt {adj}, as if listening",
-        "The hour in {place} was {adj}",
+        "{place} kept its own {adj}, {adj2} counsel",
+        "Something {adj} and {adj2} hung over {place}",
+        "{place} felt {adj}, {adj2}, as if listening",
+        "The hour in {place} was {adj} and {adj2}",
+        "Little in {place} was as it seemed; all of it {adj}, {adj2}",
+        "{place} held its breath, {adj} and {adj2}",
     ),
     Tone.COMEDIC: (
-        "{place} was, frankly, a little {adj}",
-        "Nobody would call {place} dignified; it was {adj}",
-        "{place} had a {adj} look to it",
-        "The whole of {place} felt {adj}",
+        "{place} was, frankly, a little {adj} and more than a little {adj2}",
+        "Nobody would call {place} dignified; it was {adj} and {adj2}",
+        "{place} had a {adj}, {adj2} look to it",
+        "The whole of {place} felt {adj}, if not {adj2}",
+        "{place} was as {adj} as ever, and twice as {adj2}",
+        "By any measure {place} was {adj}; by most, {adj2} too",
     ),
 }
 CLOSINGS: dict[Tone, tuple[str, ...]] = {
     Tone.DARK: (
-        "{name} could not shake the {noun}",
-        "For {name}, the {noun} did not lift",
-        "The {noun} stayed close about {name}",
+        "{name} could not shake the {adj} {noun}",
+        "For {name}, the {adj} {noun} did not lift",
+        "The {adj} {noun} stayed close about {name}",
     ),
     Tone.LIGHT: (
-        "{name} carried the {noun} onward",
-        "For {name}, there was {noun} in it",
-        "A little {noun} followed {name}",
+        "{name} carried the {adj} {noun} onward",
+        "{name} found something {adj} in the {noun}",
+        "A little {adj} {noun} followed {name}",
     ),
     Tone.HEROIC: (
-        "{name} felt the {noun} harden",
-        "In {name}, {noun} burned on",
-        "{name} held to that {noun}",
+        "{name} felt the {adj} {noun} harden",
+        "In {name}, the {adj} {noun} burned on",
+        "{name} held to that {adj} {noun}",
     ),
     Tone.MYSTERIOUS: (
-        "{name} was left with {noun}",
-        "For {name}, the {noun} only deepened",
-        "{noun} gathered around {name}, unanswered",
+        "{name} was left with {adj} {noun}",
+        "For {name}, the {adj} {noun} only deepened",
+        "{adj} {noun} gathered around {name}, unanswered",
     ),
     Tone.COMEDIC: (
-        "{name} took the {noun} in stride, mostly",
-        "Even {name} saw the {noun} in it",
-        "The {noun} followed {name} like a stray dog",
+        "{name} took the {adj} {noun} in stride, mostly",
+        "Even {name} saw the {adj} {noun} in it",
+        "The {adj} {noun} followed {name} like a stray dog",
     ),
 }
 
@@ -182,6 +193,22 @@ SPEECH_VERBS: tuple[str, ...] = (
     "offered",
     "remarked",
     "put in",
+)
+HEARD: tuple[str, ...] = (
+    "The words landed",
+    "It was heard",
+    "That struck home",
+    "It found its mark",
+    "The point was taken",
+    "It got through",
+)
+UNHEEDED: tuple[str, ...] = (
+    "The words fell flat",
+    "It was not enough",
+    "Nobody was moved",
+    "It went unheeded",
+    "The words missed",
+    "It changed nothing",
 )
 SUCCESS_LINKS: tuple[str, ...] = ("and", "and in the end", "and sure enough", "and, at last")
 FAILURE_LINKS: tuple[str, ...] = ("but", "yet", "only for it to go wrong:", "but in vain:")
