@@ -67,9 +67,9 @@ class _Composer:
     def setting(self) -> str:
         tone = self.scene.tone
         adj, adj2 = self.rng.sample(words.MOOD_ADJECTIVES[tone], 2)
-        opening = self.pick(words.SETTING_OPENINGS[tone]).format(
-            place=self.scene.place, adj=adj, adj2=adj2
-        )
+        template = self.pick(words.SETTING_OPENINGS[tone])
+        mood = _articles(template.replace("{adj}", adj).replace("{adj2}", adj2))
+        opening = mood.replace("{place}", self.scene.place)
         if self.scene.weather.strip():
             opening += ", " + self.pick(words.WEATHER_PHRASES).format(
                 weather=self.scene.weather.strip()
@@ -129,9 +129,12 @@ class _Composer:
 
     def speech(self, action: SceneAction) -> str:
         actor = self.scene.character(action.actor_id)
-        line, verb = action.intent.strip(), self.pick(words.SPEECH_VERBS)
-        listeners = self.names(action.target_ids)
-        to = f" to {listeners}" if listeners else ""
+        line, listeners = action.intent.strip(), self.names(action.target_ids)
+        named_in_line = all(self.scene.character(t).name in line for t in action.target_ids)
+        if listeners and not named_in_line:
+            verb, to = self.pick(words.SPEECH_VERBS_TO), f" to {listeners}"
+        else:
+            verb, to = self.pick(words.SPEECH_VERBS), ""
         shape = self.rng.randrange(4)
         if shape == 0 and line.endswith(("!", "?")):
             return _quoted_end(f'"{line}" {actor.name} {verb}{to}')
@@ -153,12 +156,8 @@ class _Composer:
         if not description:
             plain = words.SUCCESS_PLAIN if outcome.success else words.FAILURE_PLAIN
             return _sentence(f"{self.pick(plain)}{self.simile()}")
-        name = actor.name
-        if outcome.success:
-            leads = ("", "It worked: ", "In the end, ", f"For {name}, ", f"{name} saw it through: ")
-        else:
-            leads = ("", "It failed: ", f"For {name}, it went wrong: ", f"{name} had no luck: ")
-        lead = self.pick(leads)
+        leads = words.SUCCESS_LEADS if outcome.success else words.FAILURE_LEADS
+        lead = self.pick(leads).format(name=actor.name)
         told = _clause(description, self.proper) if lead else description.rstrip(".!;:,")
         return _sentence(f"{lead}{told}{self.simile()}")
 
@@ -245,6 +244,12 @@ def _proper_words(scene: Scene) -> frozenset[str]:
     """Words that keep their capital wherever they stand: names and places."""
     text = " ".join([scene.place, *(c.name for c in scene.characters)])
     return frozenset(word.strip(",;:'\"") for word in text.split() if word[:1].isupper())
+
+
+def _articles(text: str) -> str:
+    """ "a" before a vowel becomes "an"; only for the model's own words, whose
+    pronunciation is known (no "a unicorn" among them)."""
+    return re.sub(r"\b([Aa]) (?=[aeiou])", r"\1n ", text)
 
 
 def _upper_first(text: str) -> str:

@@ -184,15 +184,14 @@ WEATHER_PHRASES: tuple[str, ...] = (
     "with {weather} all around",
     "under {weather}",
 )
+# Verbs of speech that take a listener ("said to Bram"), and those that stand alone.
+SPEECH_VERBS_TO: tuple[str, ...] = ("said", "murmured", "called", "remarked", "muttered")
 SPEECH_VERBS: tuple[str, ...] = (
-    "said",
-    "murmured",
-    "called",
+    *SPEECH_VERBS_TO,
     "answered",
     "declared",
-    "offered",
-    "remarked",
     "put in",
+    "offered",
 )
 HEARD: tuple[str, ...] = (
     "The words landed",
@@ -209,6 +208,20 @@ UNHEEDED: tuple[str, ...] = (
     "It went unheeded",
     "The words missed",
     "It changed nothing",
+)
+# How an outcome told on its own is introduced; the empty lead tells it bare.
+SUCCESS_LEADS: tuple[str, ...] = (
+    "",
+    "It worked: ",
+    "In the end, ",
+    "For {name}, ",
+    "{name} saw it through: ",
+)
+FAILURE_LEADS: tuple[str, ...] = (
+    "",
+    "It failed: ",
+    "For {name}, it went wrong: ",
+    "{name} had no luck: ",
 )
 SUCCESS_LINKS: tuple[str, ...] = ("and", "and in the end", "and sure enough", "and, at last")
 FAILURE_LINKS: tuple[str, ...] = ("but", "yet", "only for it to go wrong:", "but in vain:")
