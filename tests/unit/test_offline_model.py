@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -178,7 +179,7 @@ def test_the_same_scene_is_narrated_word_for_word_the_same() -> None:
 
 def test_narration_does_not_depend_on_the_process_hash_seed() -> None:
     program = (
-        "import sys; sys.path.insert(0, 'tests/unit');"
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
         "from test_offline_model import MODEL, river_session;"
         "print(MODEL.narrate(river_session(2)[1]), end='')"
     )
@@ -268,15 +269,20 @@ def test_a_terse_style_tells_a_turn_in_fewer_words_than_a_lyrical_one() -> None:
     assert words("terse and plain") < words("lyrical, ornate")
 
 
-def test_an_action_by_someone_absent_is_rejected() -> None:
+@pytest.mark.parametrize(
+    ("place", "action"),
+    [
+        ("the hall", SceneAction("nobody", ActionKind.WAIT, "wait")),
+        ("the hall", SceneAction("mara", ActionKind.MOVE, "mara", ("nobody",))),
+        ("the hall", SceneAction("mara", ActionKind.DIALOGUE, "  ")),
+        (" ", SceneAction("mara", ActionKind.WAIT, "wait")),
+    ],
+)
+def test_a_scene_with_someone_absent_or_something_missing_is_rejected(
+    place: str, action: SceneAction
+) -> None:
     with pytest.raises(InvalidInput):
-        Scene(
-            Genre.DRAMA,
-            Tone.LIGHT,
-            "the hall",
-            RIVER_CAST[:1],
-            (SceneAction("nobody", ActionKind.WAIT, "wait"),),
-        )
+        Scene(Genre.DRAMA, Tone.LIGHT, place, RIVER_CAST[:1], (action,))
 
 
 def attack_on(persona: SceneCharacter) -> PersonaView:

@@ -63,6 +63,12 @@ class Scene:
     earlier: str = ""
 
     def __post_init__(self) -> None:
+        if not self.place.strip():
+            raise InvalidInput("A scene happens somewhere: give its place.", "place")
+        if any(not c.name.strip() for c in self.characters):
+            raise InvalidInput("Every character in a scene has a name.", "characters")
+        if any(not a.intent.strip() for a in self.actions):
+            raise InvalidInput("Every action says what it means to do or say.", "actions")
         known = {c.id for c in self.characters}
         if len(known) != len(self.characters):
             raise InvalidInput("Each character in a scene needs its own id.", "characters")
