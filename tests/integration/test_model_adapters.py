@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest, StreamPiece
+from novel_engine import models
 from novel_engine.models.gemini import GeminiModel
 from novel_engine.models.openai import OpenAICompatibleModel
 from novel_engine.models.recording import InMemoryCallRecorder
@@ -20,6 +21,7 @@ from novel_engine.models.resilience import (
     RetryPolicy,
     StreamInterrupted,
 )
+from novel_engine.web.settings import Settings
 from tests.model_servers import (
     FakeModelServer,
     Reply,
@@ -57,6 +59,7 @@ class Api:
     error: Callable[..., Reply]
     adapter: Callable[[str, float], RemoteModel]
     path: str
+    env: Callable[[str], dict[str, str]]
 
 
 GEMINI = Api(
@@ -68,6 +71,12 @@ GEMINI = Api(
         api_key="test-key", model="gemini-test", timeout=timeout, base_url=url
     ),
     "/v1beta/models/gemini-test:generateContent",
+    lambda url: {
+        "NOVEL_ENGINE_LLM_PROVIDER": "gemini",
+        "GEMINI_API_KEY": "test-key",
+        "NOVEL_ENGINE_GEMINI_MODEL": "gemini-test",
+        "NOVEL_ENGINE_GEMINI_BASE_URL": url,
+    },
 )
 OPENAI = Api(
     "openai",
@@ -78,6 +87,12 @@ OPENAI = Api(
         base_url=f"{url}/v1", model="local-model", timeout=timeout
     ),
     "/v1/chat/completions",
+    lambda url: {
+        "NOVEL_ENGINE_LLM_PROVIDER": "openai",
+        "NOVEL_ENGINE_LLM_BASE_URL": f"{url}/v1",
+        "NOVEL_ENGINE_LLM_MODEL": "local-model",
+        "NOVEL_ENGINE_LLM_API_KEY": "sk-local",
+    },
 )
 
 
@@ -225,7 +240,10 @@ async def test_malformed_structured_output_is_retried_once_then_falls_back(api: 
 
 
 async def test_output_breaking_its_schema_counts_as_malformed(api: Api) -> None:
-    replies = [Reply(body=api.answer('{"mood": "bored"}')), Reply(body=api.answer('{"mood": "calm"}'))]
+    replies = [
+        Reply(body=api.answer('{"mood": "bored"}')),
+        Reply(body=api.answer('{"mood": "calm"}')),
+    ]
     with FakeModelServer(replies).running() as server:
         h = harness(api, server)
         answer = await h.model.generate(STRUCTURED)
@@ -263,3 +281,29 @@ async def test_a_stream_cut_after_its_first_words_is_reported_not_retold(api: Ap
                 pieces.append(piece)
     assert pieces == ["Torches "]
     assert len(server.requests) == 1
+
+
+async def test_the_configured_provider_answers_and_every_call_is_recorded(api: Api) -> None:
+    recorder = InMemoryCallRecorder()
+    with FakeModelServer([Reply(body=api.answer("Configured."))]).running() as server:
+        env = {"NOVEL_ENGINE_SECRET_KEY": "k" * 40, **api.env(server.url)}
+        model = models.build(Settings.from_env(env), OfflineStandIn(), recorder=recorder)
+        answer = await model.generate(REQUEST)
+    assert (answer.text, answer.provider, answer.fallback) == ("Configured.", api.name, False)
+    [record] = recorder.for_step("job-1", "narrate")
+    assert (record.answer, record.prompt_tokens, record.output_tokens) == ("Configured.", 11, 7)
+    key = server.requests[0].headers.get("x-goog-api-key") or server.requests[0].headers.get(
+        "authorization"
+    )
+    assert key in ("test-key", "Bearer sk-local")
+
+
+async def test_with_the_offline_provider_the_fallback_answers_and_is_recorded() -> None:
+    recorder = InMemoryCallRecorder()
+    settings = Settings.from_env({"NOVEL_ENGINE_SECRET_KEY": "k" * 40})
+    model = models.build(settings, OfflineStandIn(), recorder=recorder)
+    answer = await model.generate(REQUEST)
+    pieces, final = await collect(model.stream(REQUEST))
+    assert (answer.model_used, answer.fallback) == ("offline/stand-in", False)
+    assert "".join(pieces) == final.text
+    assert [r.provider for r in recorder.for_step("job-1", "narrate")] == ["offline", "offline"]
