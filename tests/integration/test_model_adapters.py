@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest, StreamPiece
 from novel_engine import models
+from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest, StreamPiece
 from novel_engine.models.gemini import GeminiModel
 from novel_engine.models.openai import OpenAICompatibleModel
 from novel_engine.models.recording import InMemoryCallRecorder
@@ -274,13 +274,16 @@ async def test_a_stream_cut_after_its_first_words_is_reported_not_retold(api: Ap
     replies = [Reply(events=[*cut.events[:1], '{"truncated'])]
     with FakeModelServer(replies).running() as server:
         h = harness(api, server)
-        pieces: list[str] = []
+        pieces: list[StreamPiece] = []
         with pytest.raises(StreamInterrupted):
-            async for piece in h.model.stream(REQUEST):
-                assert isinstance(piece, str)
-                pieces.append(piece)
+            await read_into(pieces, h.model.stream(REQUEST))
     assert pieces == ["Torches "]
     assert len(server.requests) == 1
+
+
+async def read_into(pieces: list[StreamPiece], stream: AsyncIterator[StreamPiece]) -> None:
+    async for piece in stream:
+        pieces.append(piece)
 
 
 async def test_the_configured_provider_answers_and_every_call_is_recorded(api: Api) -> None:
