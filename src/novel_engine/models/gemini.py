@@ -85,7 +85,10 @@ def _config(request: ModelRequest) -> types.GenerateContentConfig:
     )
     if request.schema is not None:
         config.response_mime_type = "application/json"
-        config.response_json_schema = dict(request.schema)
+        if "response_json_schema" in types.GenerateContentConfig.model_fields:
+            config.response_json_schema = dict(request.schema)
+        else:  # SDKs before plain JSON Schema support take their own Schema type
+            config.response_schema = dict(request.schema)
     return config
 
 
