@@ -11,7 +11,7 @@ KEY = CallKey(job_id="job-1", step="narrate")
 
 @pytest.mark.parametrize(("temperature", "max_tokens"), [(-0.1, 10), (2.5, 10), (0.7, 0)])
 def test_a_request_a_model_cannot_honour_is_refused(temperature: float, max_tokens: int) -> None:
-    with pytest.raises(ValueError, match="temperature|max_tokens"):
+    with pytest.raises(ValueError, match=r"temperature|max_tokens"):
         ModelRequest(system="", prompt="p", key=KEY, temperature=temperature, max_tokens=max_tokens)
 
 
