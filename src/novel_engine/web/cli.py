@@ -31,7 +31,7 @@ configuration (environment variables):
                              PostgreSQL (default with SQLite: generated into <db>.secret)
   NOVEL_ENGINE_REDIS_URL     redis://host:6379/0, to run several processes together
                              (default: unset, an in-process hub)
-  NOVEL_ENGINE_LLM_PROVIDER  offline or gemini (default: offline)
+  NOVEL_ENGINE_LLM_PROVIDER  offline, gemini or openai (default: offline)
 
 exit codes: 0 done, 1 the database could not be migrated, 2 a configuration that cannot work
 """

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from redis.asyncio.connection import parse_url
@@ -14,7 +15,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///novel-engine.db"
-LLM_PROVIDERS = ("offline", "gemini")
+LLM_PROVIDERS = ("offline", "gemini", "openai")
+DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
+DEFAULT_LLM_TIMEOUT = 30.0
 MIN_SECRET_LENGTH = 32
 REDIS_URL_FORMS = "redis://host:6379/0, rediss://host:6379/0 or unix:///path/to/redis.sock"
 
@@ -30,6 +33,12 @@ class Settings:
     secret_key: str = ""
     llm_provider: str = "offline"
     gemini_api_key: str | None = None
+    gemini_model: str = DEFAULT_GEMINI_MODEL
+    gemini_base_url: str | None = None
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = DEFAULT_LLM_TIMEOUT
     max_body_bytes: int = 1024 * 1024
     ws_init_timeout: float = 3.0
     subscriber_queue_limit: int = 1_000
@@ -42,14 +51,7 @@ class Settings:
         env = os.environ if env is None else env
         database_url = env.get("NOVEL_ENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL
         url = _database_url(database_url)
-        provider = env.get("NOVEL_ENGINE_LLM_PROVIDER") or "offline"
-        if provider not in LLM_PROVIDERS:
-            raise ConfigurationError(
-                f"NOVEL_ENGINE_LLM_PROVIDER must be one of {', '.join(LLM_PROVIDERS)}."
-            )
-        gemini_key = env.get("GEMINI_API_KEY") or None
-        if provider == "gemini" and not gemini_key:
-            raise ConfigurationError("NOVEL_ENGINE_LLM_PROVIDER=gemini needs GEMINI_API_KEY.")
+        models = _model_settings(env)
         redis_url = _redis_url(env.get("NOVEL_ENGINE_REDIS_URL") or None)
         job_concurrency = int(_positive(env, "NOVEL_ENGINE_JOB_CONCURRENCY", 4, whole=True))
         job_lease_seconds = _positive(env, "NOVEL_ENGINE_JOB_LEASE_SECONDS", 30.0)
@@ -59,11 +61,56 @@ class Settings:
             database_url=database_url,
             redis_url=redis_url,
             secret_key=secret,
-            llm_provider=provider,
-            gemini_api_key=gemini_key,
+            **models,
             job_concurrency=job_concurrency,
             job_lease_seconds=job_lease_seconds,
         )
+
+
+def _model_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The language model's configuration, complete for the provider it names."""
+    provider = env.get("NOVEL_ENGINE_LLM_PROVIDER") or "offline"
+    if provider not in LLM_PROVIDERS:
+        raise ConfigurationError(
+            f"NOVEL_ENGINE_LLM_PROVIDER must be one of {', '.join(LLM_PROVIDERS)}."
+        )
+    gemini_key = env.get("GEMINI_API_KEY") or None
+    if provider == "gemini" and not gemini_key:
+        raise ConfigurationError("NOVEL_ENGINE_LLM_PROVIDER=gemini needs GEMINI_API_KEY.")
+    llm_base_url = env.get("NOVEL_ENGINE_LLM_BASE_URL") or None
+    llm_model = env.get("NOVEL_ENGINE_LLM_MODEL") or None
+    if provider == "openai":
+        if not llm_base_url:
+            raise ConfigurationError(
+                "NOVEL_ENGINE_LLM_PROVIDER=openai needs NOVEL_ENGINE_LLM_BASE_URL "
+                "(e.g. http://127.0.0.1:11434/v1)."
+            )
+        if not llm_model:
+            raise ConfigurationError(
+                "NOVEL_ENGINE_LLM_PROVIDER=openai needs NOVEL_ENGINE_LLM_MODEL (e.g. llama3.1)."
+            )
+    return {
+        "llm_provider": provider,
+        "gemini_api_key": gemini_key,
+        "gemini_model": env.get("NOVEL_ENGINE_GEMINI_MODEL") or DEFAULT_GEMINI_MODEL,
+        "gemini_base_url": _http_url(env, "NOVEL_ENGINE_GEMINI_BASE_URL"),
+        "llm_base_url": _http_url(env, "NOVEL_ENGINE_LLM_BASE_URL"),
+        "llm_model": llm_model,
+        "llm_api_key": env.get("NOVEL_ENGINE_LLM_API_KEY") or None,
+        "llm_timeout": _positive(env, "NOVEL_ENGINE_LLM_TIMEOUT", DEFAULT_LLM_TIMEOUT),
+    }
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name) or None
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{name} must be an http:// or https:// URL with a host, not {value!r}."
+        )
+    return value
 
 
 def _database_url(value: str) -> URL:

@@ -1,0 +1,74 @@
+"""The language model port: what the story engine asks of any model, and what it gets back.
+
+Pure Python. Adapters (remote SDKs, the offline model) implement `LanguageModel`; the
+story engine never learns which one answered except through `ModelAnswer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+JsonSchema = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class CallKey:
+    """Which piece of durable work asked: calls are recorded by job and step, never by
+    prompt text, so a retried job finds and replaces its own records."""
+
+    job_id: str
+    step: str
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    system: str
+    prompt: str
+    key: CallKey
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    # With a schema the answer must be one JSON value matching it (`ModelAnswer.data`).
+    schema: JsonSchema | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ValueError(f"temperature must be within 0..2, not {self.temperature}")
+        if self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1, not {self.max_tokens}")
+
+
+@dataclass(frozen=True)
+class ModelAnswer:
+    text: str
+    provider: str
+    model: str
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    latency: float = 0.0
+    attempts: int = 1
+    fallback: bool = False
+    # The parsed JSON value when the request carried a schema, else None.
+    data: object | None = None
+
+    @property
+    def model_used(self) -> str:
+        """What a turn shows as `modelUsed`: provider and model, e.g. `gemini/gemini-2.5-flash`."""
+        return f"{self.provider}/{self.model}"
+
+
+StreamPiece = str | ModelAnswer
+
+
+class LanguageModel(Protocol):
+    """A model behind one port. Implementations never block the event loop."""
+
+    async def generate(self, request: ModelRequest) -> ModelAnswer:
+        """The whole answer at once; with `request.schema`, `data` holds the parsed JSON."""
+        ...
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamPiece]:
+        """Text pieces as they are written, then exactly one final `ModelAnswer` whose
+        `text` is the pieces joined, with usage. Prose only: no schema."""
+        ...

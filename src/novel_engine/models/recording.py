@@ -1,0 +1,89 @@
+"""Every model call is recorded: who answered what, at what cost, for which job step."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from novel_engine.domain.language import LanguageModel, ModelAnswer, ModelRequest, StreamPiece
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One attempt at one call. Keyed by (job_id, step, attempt), never by prompt text."""
+
+    job_id: str
+    step: str
+    attempt: int
+    provider: str
+    model: str
+    system: str
+    prompt: str
+    answer: str | None
+    prompt_tokens: int
+    output_tokens: int
+    latency: float
+    fallback: bool
+    # Why the attempt failed (None when it produced the answer).
+    error: str | None = None
+
+
+class CallRecorder(Protocol):
+    async def record(self, record: CallRecord) -> None: ...
+
+
+class InMemoryCallRecorder:
+    """Keeps the latest records in this process (the durable recorder lives with the
+    story engine's tables)."""
+
+    def __init__(self, limit: int = 1_000) -> None:
+        self._records: deque[CallRecord] = deque(maxlen=limit)
+
+    async def record(self, record: CallRecord) -> None:
+        self._records.append(record)
+
+    @property
+    def records(self) -> list[CallRecord]:
+        return list(self._records)
+
+    def for_step(self, job_id: str, step: str) -> list[CallRecord]:
+        return [r for r in self._records if (r.job_id, r.step) == (job_id, step)]
+
+
+class RecordedModel:
+    """A local model (the offline one) whose calls are recorded like remote ones."""
+
+    def __init__(self, model: LanguageModel, recorder: CallRecorder) -> None:
+        self._model = model
+        self._recorder = recorder
+
+    async def generate(self, request: ModelRequest) -> ModelAnswer:
+        answer = await self._model.generate(request)
+        await self._recorder.record(record_of(request, answer, attempt=1))
+        return answer
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPiece]:
+        async for piece in self._model.stream(request):
+            if isinstance(piece, ModelAnswer):
+                await self._recorder.record(record_of(request, piece, attempt=1))
+            yield piece
+
+
+def record_of(request: ModelRequest, answer: ModelAnswer, *, attempt: int) -> CallRecord:
+    """The record of an attempt that produced `answer`."""
+    return CallRecord(
+        job_id=request.key.job_id,
+        step=request.key.step,
+        attempt=attempt,
+        provider=answer.provider,
+        model=answer.model,
+        system=request.system,
+        prompt=request.prompt,
+        answer=answer.text,
+        prompt_tokens=answer.prompt_tokens,
+        output_tokens=answer.output_tokens,
+        latency=answer.latency,
+        fallback=answer.fallback,
+    )
