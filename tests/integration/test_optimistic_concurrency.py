@@ -15,12 +15,15 @@ from novel_engine.domain.character import (
     CharacterChanges,
     CharacterKind,
     Personality,
+    Relationship,
+    RelationshipType,
     Visibility,
 )
-from novel_engine.domain.commands import CreateCharacter, CreateStory
-from novel_engine.domain.errors import NotFound, VersionConflict
+from novel_engine.domain.commands import CreateCharacter, CreateStory, FormRelationship
+from novel_engine.domain.errors import ConcurrentChange, NotFound, VersionConflict
 from novel_engine.domain.services import characters, stories
 from novel_engine.domain.story import Genre
+from novel_engine.graphql.characters.mutations import CreateCharacterResult
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.uow import SqlUnitOfWork
 from tests.databases import truncate_all
@@ -138,3 +141,64 @@ async def test_a_story_told_while_its_character_is_deleted_is_refused_cleanly(
     with pytest.raises(NotFound):
         await telling
     assert (await count_rows(postgres_engine))["stories"] == 0
+
+
+async def test_a_deadlock_victim_gives_way_as_a_concurrent_change_and_writes_nothing(
+    postgres_engine: AsyncEngine,
+) -> None:
+    # given: A relates to X; one writer holds A and wants X, the other holds X and wants A
+    owner, x = await a_character(postgres_engine)
+    a = await characters.create_character(
+        SqlUnitOfWork(postgres_engine), owner, CreateCharacter(name="Ada")
+    )
+    await characters.form_relationship(
+        SqlUnitOfWork(postgres_engine),
+        owner,
+        FormRelationship(a.id, Relationship(x.id, RelationshipType.ALLY, 0.5)),
+    )
+    before = await count_rows(postgres_engine)
+    holds_a_first, holds_x_first = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with SqlUnitOfWork(postgres_engine) as uow:
+            await uow.characters.get(a.id)
+            holds_a_first.set()
+            await holds_x_first.wait()
+            await asyncio.sleep(0.3)
+            await uow.characters.get(x.id)
+            await uow.commit()
+
+    async def second() -> None:
+        async with SqlUnitOfWork(postgres_engine) as uow:
+            await holds_a_first.wait()
+            await uow.characters.get(x.id)
+            holds_x_first.set()
+            await uow.characters.relating_to(x.id)
+            await uow.commit()
+
+    # when
+    outcomes = await asyncio.gather(first(), second(), return_exceptions=True)
+
+    # then: exactly one gave way, as the domain's ConcurrentChange; nothing was written
+    gave_way = [o for o in outcomes if isinstance(o, ConcurrentChange)]
+    assert len(gave_way) == 1, outcomes
+    assert [o for o in outcomes if o is not None and o not in gave_way] == []
+    assert await count_rows(postgres_engine) == before
+
+
+async def test_a_command_that_gave_way_is_run_again() -> None:
+    # given: a command whose first run crossed another
+    runs = 0
+
+    async def run() -> str:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise ConcurrentChange()
+        return "written"
+
+    # when
+    answered = await CreateCharacterResult.attempt(run, lambda written: written)
+
+    # then
+    assert (answered, runs) == ("written", 2)

@@ -16,6 +16,7 @@ class ErrorCode(Enum):
     ALREADY_EXISTS = "ALREADY_EXISTS"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     SESSION_NOT_ACTIVE = "SESSION_NOT_ACTIVE"
+    CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
 
 
 class DomainError(Exception):
@@ -90,3 +91,13 @@ class IdempotencyConflict(DomainError):
 
 class SessionNotActive(DomainError):
     code = ErrorCode.SESSION_NOT_ACTIVE
+
+
+class ConcurrentChange(DomainError):
+    """Another change to the same things crossed this one (the database chose this one to
+    give way); nothing was written, and running the command again is safe."""
+
+    code = ErrorCode.CONCURRENT_CHANGE
+
+    def __init__(self) -> None:
+        super().__init__("Another change crossed this one; nothing was written. Try again.")

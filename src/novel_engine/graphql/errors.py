@@ -109,10 +109,24 @@ class ResultUnion:
         keeps its message and code.
         """
         try:
-            result = await run()
+            result = await _with_retries(run)
         except errors.DomainError as exc:
             listed = next((f for f in type(exc).__mro__ if f in self.failures), None)
             if listed is None:
                 raise
             return error_type(listed).from_domain(exc)
         return present(result)
+
+
+CONCURRENT_RETRIES = 3
+
+
+async def _with_retries(run: Callable[[], Awaitable[R]]) -> R:
+    """Run a command, again when the database made it give way to a concurrent one
+    (nothing of it was written); after the last try the ConcurrentChange is the answer."""
+    for _ in range(CONCURRENT_RETRIES - 1):
+        try:
+            return await run()
+        except errors.ConcurrentChange:
+            continue
+    return await run()

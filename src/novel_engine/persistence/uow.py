@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from novel_engine.domain.errors import ConcurrentChange
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
@@ -46,7 +48,12 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._conn = await as_writer(await self._engine.connect())
-        await self._conn.begin()
+        try:
+            await self._conn.begin()
+        except BaseException:
+            conn, self._conn = self._conn, None
+            await conn.close()
+            raise
         tracker = Tracker()
         self.characters = SqlCharacterRepository(self._conn, tracker)
         self.stories = SqlStoryRepository(self._conn, tracker)
@@ -70,6 +77,8 @@ class SqlUnitOfWork:
                 await conn.rollback()
         finally:
             await conn.close()
+        if isinstance(exc, DBAPIError) and _gave_way(exc):
+            raise ConcurrentChange() from exc
 
     async def commit(self) -> list[StoredEvent]:
         if self._conn is None:
@@ -84,3 +93,14 @@ class SqlUnitOfWork:
         if self._bus is not None:
             self._bus.committed(stored, wrote_jobs=bool(requests))
         return stored
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to
+# give way to a concurrent one; running it again is safe.
+_GIVE_WAY = {"40P01", "40001"}
+
+
+def _gave_way(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in _GIVE_WAY or (
+        getattr(getattr(error.orig, "__cause__", None), "sqlstate", None) in _GIVE_WAY
+    )
