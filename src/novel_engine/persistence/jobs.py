@@ -243,6 +243,25 @@ class SqlJobQueue:
         async with _writing(self._engine) as conn:
             await finish(conn, lease)
 
+    async def release(self, lease: Lease) -> None:
+        """Give a job back untried, at once and without counting the attempt: its run was
+        stopped by this process shutting down, not by the job failing. Nothing if the
+        lease is no longer ours."""
+        now = utcnow()
+        async with _writing(self._engine) as conn:
+            await conn.execute(
+                update(jobs)
+                .where(_held(lease))
+                .values(
+                    status=JobStatus.PENDING.value,
+                    attempts=jobs.c.attempts - 1,
+                    run_after=now,
+                    lease_token=None,
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            )
+
     async def fail(self, lease: Lease, error: str, retry_in: float | None) -> JobStatus:
         """Record a failed attempt: pending again after `retry_in` seconds, or dead (None)."""
         now = utcnow()

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 from collections.abc import Mapping
 from enum import Enum
 from time import monotonic
@@ -99,7 +100,9 @@ class _JobUnitOfWork(SqlUnitOfWork):
         try:
             stored = await super().commit()
         except BaseException:
-            self._context.finishing = False
+            # A later finishing unit of work of a job already done fails its guard; the
+            # job stays finished (the heartbeat must not take it for a lost lease).
+            self._context.finishing = self._context.finished
             raise
         self._context.finished = self._context.finished or self._finishes
         return stored
@@ -145,7 +148,8 @@ class JobWorkers:
             self._claiming = asyncio.create_task(self._claim_loop(), name="job-workers")
 
     async def close(self) -> None:
-        """Cancel in-flight handlers; their jobs run again once their leases expire."""
+        """Cancel in-flight handlers and hand their jobs back, attempts uncounted, for any
+        process to run again at once."""
         tasks = [t for t in (self._claiming, *self._active) if t is not None]
         for task in tasks:
             task.cancel()
@@ -201,7 +205,21 @@ class JobWorkers:
             if not work.done():
                 work.cancel()
                 await asyncio.gather(work, return_exceptions=True)
+            if outcome is JobOutcome.INTERRUPTED and not context.finished:
+                await self._release(context)
             self._observer.ended(job.kind, outcome, monotonic() - started)
+
+    async def _release(self, context: LeasedContext) -> None:
+        """A run this process stopped (shutting down) is handed back at once, its attempt
+        not counted; a crash instead leaves it to the lease's expiry."""
+        try:
+            await asyncio.shield(self._queue.release(context.lease))
+        except Exception:
+            log.warning(
+                "handing back job %s failed; it runs again after its lease",
+                context.lease.job_id,
+                exc_info=True,
+            )
 
     async def _outcome(
         self,
@@ -246,7 +264,7 @@ class JobWorkers:
             "; it is dead" if retry_in is None else f"; retrying in {retry_in:.1f} s",
             exc_info=error,
         )
-        status = await self._queue.fail(lease, f"{type(error).__name__}: {error}", retry_in)
+        status = await self._queue.fail(lease, public_error(error), retry_in)
         return JobOutcome.DEAD if status is JobStatus.DEAD else JobOutcome.RETRIED
 
     async def _keep_lease(self, context: LeasedContext, work: asyncio.Task[None]) -> bool:
@@ -264,3 +282,17 @@ class JobWorkers:
                 work.cancel()
                 await asyncio.gather(work, return_exceptions=True)
                 return False
+
+
+_SECRET_IN_QUERY = re.compile(r"([?&](?:key|api_key|apikey|token|access_token)=)[^&\s'\"]+", re.I)
+ERROR_MAX = 500
+
+
+def public_error(error: BaseException) -> str:
+    """What a job's owners are shown of its failure: the error's type and the first line
+    of its message (a database error's next lines hold the statement and its parameters),
+    with credentials in URLs blotted out; the whole error is in the server's log."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = _SECRET_IN_QUERY.sub(r"\1…", first_line)
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
