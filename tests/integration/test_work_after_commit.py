@@ -5,6 +5,7 @@ worker; immediate handlers never hold up or break a mutation's answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,7 @@ from novel_engine.domain.messagebus import (
     JobContext,
     JobHandler,
     JobStatus,
+    LeaseLost,
     MessageBus,
     RetryPolicy,
 )
@@ -362,3 +364,34 @@ async def test_a_campaigns_unfinished_jobs_are_shown_to_its_directors_only(
             }
         ]
         assert coauthor["campaign"]["jobs"] is None
+
+
+async def test_a_finished_job_keeps_working_after_a_second_finishing_commit_fails(
+    database_url: str,
+) -> None:
+    # given: a handler that finishes, tries to finish again (refused), then keeps working
+    # past a few heartbeats
+    reached_the_end = asyncio.Event()
+
+    async def twice(job: Job, ctx: JobContext) -> None:
+        await mark_world(job, ctx)
+        with contextlib.suppress(LeaseLost):
+            await mark_world(job, ctx)
+        await asyncio.sleep(1.0)
+        reached_the_end.set()
+
+    metrics = Metrics()
+    async with server(database_url, durable(twice), metrics, job_lease_seconds=0.6) as runtime:
+        # when
+        await campaign_of(runtime)
+        await asyncio.wait_for(reached_the_end.wait(), 10)
+
+        # then: the run counts as a success, not a lost lease, and wrote its effect once
+        async def recorded() -> bool:
+            return metric(metrics, f'novel_engine_jobs_succeeded_total{{kind="{KIND}"}} 1.0')
+
+        await until(recorded, within=5)
+        assert not metric(metrics, f'novel_engine_jobs_lease_lost_total{{kind="{KIND}"}} 1.0')
+        [job] = await job_rows(runtime.engine)
+        assert job.status == "done"
+        assert await effects(runtime.engine, job.id) == 1
