@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from novel_engine.domain.actions import Action, ActionKind
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
+from novel_engine.domain.character import Character
 from novel_engine.domain.commands import EndSession, StartSession, SubmitTurn
 from novel_engine.domain.errors import AlreadyExists, IdempotencyConflict, NotFound
 from novel_engine.domain.ports import UnitOfWork
@@ -68,8 +70,24 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
                 ):
                     raise IdempotencyConflict()
                 return earlier
-        involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
-        cast = {c.id: c for c in await uow.characters.get_many(sorted(involved))}
+        cast = await _cast(uow, actions)
         turn = session.take_turn(actor, campaign, cast, actions, key)
         await uow.commit()
     return turn
+
+
+async def _cast(uow: UnitOfWork, actions: list[Action]) -> dict[uuid.UUID, Character]:
+    """The characters a turn involves. Those the director may change (who is spoken to
+    or attacked, who uses a skill) are locked, in id order, so turns touching the same
+    characters queue rather than fail on a version conflict; the rest are only read."""
+    changing = {a.character_id for a in actions if a.kind is ActionKind.SKILL} | {
+        t for a in actions if a.kind in _TARGET_CHANGING for t in a.target_ids
+    }
+    involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
+    locked = await uow.characters.get_many(sorted(changing), lock=True)
+    read = await uow.characters.get_many(sorted(involved - changing))
+    return {c.id: c for c in [*locked, *read]}
+
+
+# The kinds of action whose targets the director may change.
+_TARGET_CHANGING = (ActionKind.ATTACK, ActionKind.DIALOGUE)
