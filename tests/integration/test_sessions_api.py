@@ -272,9 +272,10 @@ READ_TABLE = """
 query($id: ID!) {
   campaign(id: $id) {
     characters { name background }
-    sessions { turns { edges { node { actions {
-      character { name background } targets { name background }
-    } } } } }
+    sessions { turns { edges { node {
+      actions { character { name background } targets { name background } }
+      outcomes { description consequences }
+    } } } }
   }
 }
 """
@@ -282,7 +283,7 @@ query($id: ID!) {
 MAKE_PRIVATE = """
 mutation($id: ID!) {
   updateCharacter(id: $id, input: {visibility: PRIVATE, background: "Mira's secret"},
-                  expectedVersion: 1) { __typename }
+                  expectedVersion: 2) { __typename }
 }
 """
 
@@ -290,7 +291,8 @@ mutation($id: ID!) {
 async def test_a_character_made_private_is_hidden_from_other_members(
     app_client: AppClient,
 ) -> None:
-    # given: Bob's Tam spoke to Ada's Mira; then Ada made Mira private
+    # given: Bob's Tam spoke to Ada's Mira (which changed how Mira regards Tam: version 2);
+    # then Ada made Mira private
     table = await Table(app_client).set()
     turn = await table.submit(table.bob, [act(table.tam, "DIALOGUE", "Hello", [table.mira])])
     assert turn["__typename"] == "Turn", turn
@@ -304,6 +306,7 @@ async def test_a_character_made_private_is_hidden_from_other_members(
     # then: Bob sees neither Mira nor her background, through the campaign or the turn
     assert as_bob["campaign"]["characters"] == [{"name": "Tam", "background": ""}]
     [bob_turn] = as_bob["campaign"]["sessions"][0]["turns"]["edges"]
+    assert len(bob_turn["node"]["outcomes"]) == 1  # which speaks of parts, not names
     assert bob_turn["node"]["actions"] == [
         {"character": {"name": "Tam", "background": ""}, "targets": []}
     ]

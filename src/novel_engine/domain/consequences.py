@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from novel_engine.domain.actions import Action, ActionKind
 from novel_engine.domain.character import Character, RelationshipType
-from novel_engine.domain.director import Check, Places, named_skill
+from novel_engine.domain.director import Check, Places, label, named_skill
 
 DIALOGUE_STEP = 0.1  # how much one exchange warms or cools a listener
 FIRST_IMPRESSION = 0.5  # a listener with no relationship to the speaker starts here
@@ -106,13 +106,13 @@ def _relationship(
     return None
 
 
-def describe(change: Change, cast: dict[uuid.UUID, Character]) -> str:
-    name = cast[change.character_id].name
+def describe(change: Change, action: Action) -> str:
+    who = label(action, change.character_id)
     if isinstance(change, Moved):
-        return f"{name} is now at {change.place}."
+        return f"{who.capitalize()} is now at {change.place}."
     if isinstance(change, Hurt):
-        return f"{name} is {change.condition}."
+        return f"{who.capitalize()} is {change.condition}."
     if isinstance(change, Bond):
-        other = cast[change.related_id].name
-        return f"{name} regards {other} as {change.type.value} ({change.strength:.2f})."
-    return f"{name}'s {change.skill} rises to {change.level}."
+        other = label(action, change.related_id)
+        return f"{who.capitalize()} regards {other} as {change.type.value} ({change.strength:.2f})."
+    return f"{who.capitalize()}'s {change.skill} rises to {change.level}."

@@ -138,17 +138,15 @@ def _difficulty(
         else:
             trait, level = "conscientiousness", primary.personality.conscientiousness
             value += (level - 0.5) * TRAIT_WEIGHT
-        reasons.append(f"{primary.name}'s {trait} {level:.2f}")
+        reasons.append(f"{label(action, primary.id)}'s {trait} {level:.2f}")
         here = places.of(action.character_id)
         away = [t for t in targets if places.of(t) != here]
         if away:
             value += TARGET_ELSEWHERE
-            reasons.append(f"{cast[away[0]].name} is elsewhere")
+            reasons.append(f"{label(action, away[0])} is elsewhere")
     if str(action.character_id) in conditions:
         value += WOUNDED_ACTOR
-        reasons.append(
-            f"{cast[action.character_id].name} is {conditions[str(action.character_id)]}"
-        )
+        reasons.append(f"the actor is {conditions[str(action.character_id)]}")
     return round(value, DECIMALS), reasons
 
 
@@ -174,6 +172,16 @@ def _modifier(action: Action, actor: Character) -> tuple[float, list[str]]:
     value += sign * (level - 0.5) * TRAIT_WEIGHT
     reasons.append(f"{trait} {level:.2f}")
     return round(value, DECIMALS), reasons
+
+
+def label(action: Action, character_id: uuid.UUID) -> str:
+    """A character's part in the action. Outcomes are kept with the turn, so they name
+    parts, not characters: a character made private later is not named by old turns."""
+    if character_id == action.character_id:
+        return "the actor"
+    if len(action.target_ids) == 1:
+        return "the listener" if action.kind is ActionKind.DIALOGUE else "the target"
+    return f"target {action.target_ids.index(character_id) + 1}"
 
 
 def named_skill(action: Action, actor: Character) -> tuple[str, int] | None:

@@ -228,7 +228,7 @@ class Session(Aggregate):
                 verdict.modifier,
                 verdict.seed,
                 verdict.description,
-                tuple(describe(c, cast) for c in changes),
+                tuple(describe(c, action) for c in changes),
             )
             event_type, payload = _action_event(action, turn)
             payload |= {
