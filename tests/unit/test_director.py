@@ -4,7 +4,13 @@ from novel_engine.domain import director
 from novel_engine.domain.actions import Action, ActionKind
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
-from novel_engine.domain.character import Character, Personality, RelationshipType, Skill
+from novel_engine.domain.character import (
+    Character,
+    Personality,
+    Relationship,
+    RelationshipType,
+    Skill,
+)
 from novel_engine.domain.commands import CreateCampaign, CreateCharacter
 from novel_engine.domain.consequences import plan
 from novel_engine.domain.events import EventType, StreamId
@@ -197,5 +203,17 @@ def test_a_failed_move_stays_put() -> None:
 
     assert not verdict.success
     assert verdict.difficulty == 0.2
-    assert plan(action, verdict, cast, places, {}) == []
+    assert plan(action, verdict, cast, {}) == []
     assert places.of(mover.id) is None
+
+
+def test_talking_to_oneself_or_past_the_coldest_changes_no_relationship() -> None:
+    speaker, listener = character("S"), character("L")
+    cast = {speaker.id: speaker, listener.id: listener}
+    listener.relationships.append(Relationship(speaker.id, RelationshipType.ENEMY, 0.0))
+    failed = director.Check(False, 0.1, 0.5, 0.0, 1, "")
+
+    to_self = plan(Action(speaker.id, ActionKind.DIALOGUE, "Hm.", (speaker.id,)), failed, cast, {})
+    colder = plan(Action(speaker.id, ActionKind.DIALOGUE, "Go.", (listener.id,)), failed, cast, {})
+
+    assert (to_self, colder) == ([], [])

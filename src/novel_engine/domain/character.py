@@ -324,6 +324,11 @@ class Character(Aggregate):
             caused_by=caused_by,
         )
 
+    def can_relate_to(self, character_id: uuid.UUID) -> bool:
+        """Whether a relationship to `character_id` can be formed or changed."""
+        known = any(r.related_character_id == character_id for r in self.relationships)
+        return character_id != self.id and (known or len(self.relationships) < MAX_RELATIONSHIPS)
+
     def relate_through_play(
         self, actor: Actor, relationship: Relationship, caused_by: DomainEvent
     ) -> None:
@@ -335,7 +340,9 @@ class Character(Aggregate):
             if r.related_character_id != relationship.related_character_id
         ]
         if relationship.related_character_id == self.id or len(others) >= MAX_RELATIONSHIPS:
-            return
+            raise InvalidInput(
+                f"{self.name} cannot relate to this character in play.", "relatedCharacterId"
+            )
         self.relationships = [*others, relationship]
         self._touch()
         self._record(

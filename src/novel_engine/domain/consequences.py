@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from novel_engine.domain.actions import Action, ActionKind
 from novel_engine.domain.character import Character, RelationshipType
-from novel_engine.domain.director import Check, Places, label, named_skill
+from novel_engine.domain.director import Check, label, named_skill
 
 DIALOGUE_STEP = 0.1  # how much one exchange warms or cools a listener
 FIRST_IMPRESSION = 0.5  # a listener with no relationship to the speaker starts here
@@ -58,22 +58,27 @@ def plan(
     action: Action,
     check: Check,
     cast: dict[uuid.UUID, Character],
-    places: Places,
     conditions: dict[str, str],
 ) -> list[Change]:
     actor = action.character_id
-    others = [t for t in dict.fromkeys(action.target_ids) if t != actor]
+    others = [t for t in dict.fromkeys(action.target_ids) if t != actor]  # once each
+    # A relationship changes only where one can be held (not beyond the limit).
+    relating = [t for t in others if cast[t].can_relate_to(actor)]
     if action.kind is ActionKind.MOVE:
         return [Moved(actor, action.intent)] if check.success else []
     if action.kind is ActionKind.ATTACK and check.success:
         changes: list[Change] = []
         for target in others:
             worse = GRAVELY_WOUNDED if conditions.get(str(target)) else WOUNDED
-            changes += [Hurt(target, worse), _enmity(cast[target], actor)]
+            changes.append(Hurt(target, worse))
+            if target in relating:
+                changes.append(_enmity(cast[target], actor))
         return changes
     if action.kind is ActionKind.DIALOGUE:
         step = DIALOGUE_STEP if check.success else -DIALOGUE_STEP
-        return [_warmth(cast[t], actor, step) for t in others]
+        warmer = [_warmth(cast[t], actor, step) for t in relating]
+        # At 0.0 or 1.0 already, another word changes nothing and says nothing.
+        return [b for b in warmer if b.strength != _strength(cast[b.character_id], actor)]
     if action.kind is ActionKind.SKILL and check.success:
         skill = named_skill(action, cast[actor])
         if skill is not None and skill[1] < MAX_LEVEL:
@@ -95,6 +100,11 @@ def _warmth(listener: Character, speaker: uuid.UUID, step: float) -> Bond:
         FIRST_IMPRESSION,
     )
     return Bond(listener.id, speaker, kind, round(min(1.0, max(0.0, strength + step)), 4))
+
+
+def _strength(character: Character, related: uuid.UUID) -> float | None:
+    known = _relationship(character, related)
+    return known[1] if known else None
 
 
 def _relationship(

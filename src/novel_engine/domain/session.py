@@ -220,7 +220,7 @@ class Session(Aggregate):
         outcomes = []
         for index, action in enumerate(turn.actions):
             verdict = director.check(turn.id, index, action, cast, play.places, play.conditions)
-            changes = plan(action, verdict, cast, play.places, play.conditions)
+            changes = plan(action, verdict, cast, play.conditions)
             outcome = ActionOutcome(
                 verdict.success,
                 verdict.roll,

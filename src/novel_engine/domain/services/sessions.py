@@ -7,7 +7,6 @@ import uuid
 from novel_engine.domain.actions import Action, ActionKind
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
-from novel_engine.domain.character import Character
 from novel_engine.domain.commands import EndSession, StartSession, SubmitTurn
 from novel_engine.domain.errors import AlreadyExists, IdempotencyConflict, NotFound
 from novel_engine.domain.ports import UnitOfWork
@@ -60,6 +59,11 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
     key = check_idempotency_key(command.idempotency_key)
     actions = list(command.actions)
     async with uow:
+        # The characters the director may change (who is spoken to or attacked, who uses
+        # a skill) are locked in id order, so turns touching them queue rather than fail
+        # on a version conflict; and before the campaign, the order deleting a character
+        # takes them in, so the two cannot deadlock. The rest are only read.
+        changing = await uow.characters.get_many(sorted(_changing(actions)), lock=True)
         session, campaign = await _played_by(uow, actor, command.session_id)
         if key is not None:
             earlier = await uow.sessions.turn_by_key(session.id, key)
@@ -70,24 +74,18 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
                 ):
                     raise IdempotencyConflict()
                 return earlier
-        cast = await _cast(uow, actions)
+        involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
+        read = await uow.characters.get_many(sorted(involved - {c.id for c in changing}))
+        cast = {c.id: c for c in [*changing, *read]}
         turn = session.take_turn(actor, campaign, cast, actions, key)
         await uow.commit()
     return turn
 
 
-async def _cast(uow: UnitOfWork, actions: list[Action]) -> dict[uuid.UUID, Character]:
-    """The characters a turn involves. Those the director may change (who is spoken to
-    or attacked, who uses a skill) are locked, in id order, so turns touching the same
-    characters queue rather than fail on a version conflict; the rest are only read."""
-    changing = {a.character_id for a in actions if a.kind is ActionKind.SKILL} | {
-        t for a in actions if a.kind in _TARGET_CHANGING for t in a.target_ids
+def _changing(actions: list[Action]) -> set[uuid.UUID]:
+    return {a.character_id for a in actions if a.kind is ActionKind.SKILL} | {
+        t
+        for a in actions
+        if a.kind in (ActionKind.ATTACK, ActionKind.DIALOGUE)
+        for t in a.target_ids
     }
-    involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
-    locked = await uow.characters.get_many(sorted(changing), lock=True)
-    read = await uow.characters.get_many(sorted(involved - changing))
-    return {c.id: c for c in [*locked, *read]}
-
-
-# The kinds of action whose targets the director may change.
-_TARGET_CHANGING = (ActionKind.ATTACK, ActionKind.DIALOGUE)
