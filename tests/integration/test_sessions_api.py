@@ -272,9 +272,10 @@ READ_TABLE = """
 query($id: ID!) {
   campaign(id: $id) {
     characters { name background }
-    sessions { turns { edges { node { actions {
-      character { name background } targets { name background }
-    } } } } }
+    sessions { turns { edges { node {
+      actions { character { name background } targets { name background } }
+      outcomes { description consequences }
+    } } } }
   }
 }
 """
@@ -282,7 +283,7 @@ query($id: ID!) {
 MAKE_PRIVATE = """
 mutation($id: ID!) {
   updateCharacter(id: $id, input: {visibility: PRIVATE, background: "Mira's secret"},
-                  expectedVersion: 1) { __typename }
+                  expectedVersion: 2) { __typename }
 }
 """
 
@@ -290,7 +291,8 @@ mutation($id: ID!) {
 async def test_a_character_made_private_is_hidden_from_other_members(
     app_client: AppClient,
 ) -> None:
-    # given: Bob's Tam spoke to Ada's Mira; then Ada made Mira private
+    # given: Bob's Tam spoke to Ada's Mira (which changed how Mira regards Tam: version 2);
+    # then Ada made Mira private
     table = await Table(app_client).set()
     turn = await table.submit(table.bob, [act(table.tam, "DIALOGUE", "Hello", [table.mira])])
     assert turn["__typename"] == "Turn", turn
@@ -304,6 +306,7 @@ async def test_a_character_made_private_is_hidden_from_other_members(
     # then: Bob sees neither Mira nor her background, through the campaign or the turn
     assert as_bob["campaign"]["characters"] == [{"name": "Tam", "background": ""}]
     [bob_turn] = as_bob["campaign"]["sessions"][0]["turns"]["edges"]
+    assert len(bob_turn["node"]["outcomes"]) == 1  # which speaks of parts, not names
     assert bob_turn["node"]["actions"] == [
         {"character": {"name": "Tam", "background": ""}, "targets": []}
     ]
@@ -337,3 +340,107 @@ async def test_a_lone_surrogate_in_a_move_is_refused_and_nothing_is_stored(
     assert await count_rows(engine) == before
     campaign = await table.events()
     assert campaign["worldState"] == {"weather": "rain"}
+
+
+PLAY = """
+mutation($session: ID!, $input: TurnInput!) {
+  submitTurn(sessionId: $session, input: $input) {
+    __typename
+    ... on Turn {
+      id correlationId
+      outcomes {
+        action { kind intent character { name } }
+        success roll difficulty description consequences
+      }
+    }
+    ... on Error { code message field }
+  }
+}
+"""
+
+READ_OUTCOMES = """
+query($id: ID!, $tam: ID!) {
+  campaign(id: $id) { sessions { turns { edges { node { id outcomes { success roll } } } } } }
+  character(id: $tam) { version relationships { type strength character { name } } }
+}
+"""
+
+
+async def test_actions_get_outcomes_whose_consequences_change_the_world_and_characters(
+    app_client: AppClient,
+) -> None:
+    # given: Ada's Ash, a calm master of the sword, whose attack cannot fail
+    # (difficulty 0.50; modifier 0.30 for sword 100 + 0.20 for neuroticism 0)
+    table = await Table(app_client).set()
+    ash = await create_character(
+        app_client,
+        table.ada,
+        "Ash",
+        visibility="PUBLIC",
+        personality={"neuroticism": 0.0},
+        skills=[{"name": "sword", "level": 100}],
+    )
+    await app_client.data(
+        "mutation($id: ID!, $c: ID!) { addCampaignCharacter(campaignId: $id, "
+        "characterId: $c) { __typename } }",
+        {"id": table.campaign["id"], "c": ash["id"]},
+        token=table.ada,
+    )
+    everyone = sorted([ash["id"], table.mira["id"], table.tam["id"]])
+
+    # when: Ash strikes Tam, then Mira walks to the lighthouse
+    data = await app_client.data(
+        PLAY,
+        {
+            "session": table.session["id"],
+            "input": {
+                "actions": [
+                    act(ash, "ATTACK", "strikes with the sword", [table.tam]),
+                    act(table.mira, "MOVE", "the lighthouse"),
+                ]
+            },
+        },
+        token=table.ada,
+    )
+
+    # then: the turn tells what came of each action, and why
+    turn = data["submitTurn"]
+    assert turn["__typename"] == "Turn", turn
+    attack, move = turn["outcomes"]
+    assert attack["action"] == {
+        "kind": "ATTACK",
+        "intent": "strikes with the sword",
+        "character": {"name": "Ash"},
+    }
+    assert (attack["success"], attack["difficulty"]) == (True, 0.5)
+    assert 0 <= attack["roll"] < 1
+    assert "+ 0.50 (sword 100, neuroticism 0.00) against 0.50" in attack["description"]
+    assert attack["consequences"] == [
+        "The target is wounded.",
+        "The target regards the actor as enemy (0.60).",
+    ]
+    assert (move["success"], move["consequences"]) == (
+        True,
+        ["The actor is now at the lighthouse."],
+    )
+    # and the world and Tam changed
+    campaign = await table.events()
+    assert campaign["worldState"]["locations"] == {table.mira["id"]: "the lighthouse"}
+    assert campaign["worldState"]["conditions"] == {table.tam["id"]: "wounded"}
+    read = await app_client.data(
+        READ_OUTCOMES, {"id": table.campaign["id"], "tam": table.tam["id"]}, token=table.bob
+    )
+    assert read["character"]["relationships"] == [
+        {"type": "ENEMY", "strength": 0.6, "character": {"name": "Ash"}}
+    ]
+    [stored] = read["campaign"]["sessions"][0]["turns"]["edges"]
+    assert stored["node"]["outcomes"] == [
+        {"success": o["success"], "roll": o["roll"]} for o in turn["outcomes"]
+    ]
+    # and the action events say where, who saw it and what came of it
+    nodes = [e["node"] for e in campaign["events"]["edges"]]
+    performed = [n for n in nodes if n["eventType"] == "interactions.action.performed"]
+    assert [p["payload"]["location"] for p in performed] == [None, None]
+    assert [p["payload"]["witnesses"] for p in performed] == [everyone, everyone]
+    assert performed[0]["payload"]["outcome"]["description"] == attack["description"]
+    assert performed[0]["payload"]["outcome"]["consequences"] == attack["consequences"]

@@ -302,6 +302,63 @@ class Character(Aggregate):
             },
         )
 
+    def learn_from_play(
+        self, actor: Actor, skill: Skill, context: str, caused_by: DomainEvent
+    ) -> None:
+        """The rules of play raised a skill: no owner's consent is asked, since the
+        turn's player was already allowed to act, and the change follows from play."""
+        self.skills = _unique_skills(
+            [*(s for s in self.skills if s.name.casefold() != skill.name.casefold()), skill]
+        )
+        self._touch()
+        self._record(
+            actor,
+            EventType.CHARACTER_SKILL_GAINED,
+            {
+                "characterId": str(self.id),
+                "skillName": skill.name,
+                "skillLevel": skill.level,
+                "acquisitionMethod": SkillAcquisition.EXPERIENCE.value,
+                "context": context,
+            },
+            caused_by=caused_by,
+        )
+
+    def can_relate_to(self, character_id: uuid.UUID) -> bool:
+        """Whether a relationship to `character_id` can be formed or changed."""
+        known = any(r.related_character_id == character_id for r in self.relationships)
+        return character_id != self.id and (known or len(self.relationships) < MAX_RELATIONSHIPS)
+
+    def relate_through_play(
+        self, actor: Actor, relationship: Relationship, caused_by: DomainEvent
+    ) -> None:
+        """What another character did in play changed how this one regards it; like
+        `learn_from_play`, the rules decide this, not the owner."""
+        others = [
+            r
+            for r in self.relationships
+            if r.related_character_id != relationship.related_character_id
+        ]
+        if relationship.related_character_id == self.id or len(others) >= MAX_RELATIONSHIPS:
+            raise InvalidInput(
+                f"{self.name} cannot relate to this character in play.", "relatedCharacterId"
+            )
+        self.relationships = [*others, relationship]
+        self._touch()
+        self._record(
+            actor,
+            EventType.CHARACTER_RELATIONSHIP_FORMED,
+            {
+                "characterId": str(self.id),
+                "relatedCharacterId": str(relationship.related_character_id),
+                "relationshipType": relationship.type.value,
+                "relationshipStrength": relationship.strength,
+                "context": relationship.context,
+                "formationEvent": "play",
+            },
+            caused_by=caused_by,
+        )
+
 
 def _event_value(value: object) -> object:
     if isinstance(value, Enum):

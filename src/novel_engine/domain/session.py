@@ -9,17 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from novel_engine.domain import director
+from novel_engine.domain.actions import Action as Action
+from novel_engine.domain.actions import ActionKind as ActionKind
+from novel_engine.domain.actions import ActionOutcome as ActionOutcome
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import DIRECTING_ROLES, Campaign
-from novel_engine.domain.character import Character
+from novel_engine.domain.character import Character, Relationship, Skill
+from novel_engine.domain.consequences import Bond, Change, Hurt, Learned, Moved, describe, plan
 from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
-from novel_engine.domain.events import AggregateType, EventType, StreamId, utcnow
+from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.values import require_text
 
 MAX_ACTIONS = 20
@@ -30,15 +35,6 @@ IDEMPOTENCY_KEY_MAX = 200
 class SessionStatus(Enum):
     ACTIVE = "active"
     ENDED = "ended"
-
-
-class ActionKind(Enum):
-    DIALOGUE = "dialogue"
-    MOVE = "move"
-    ATTACK = "attack"
-    SKILL = "skill"
-    INTERACT = "interact"
-    WAIT = "wait"
 
 
 # The catalog's interactionType of an interaction started by each kind of action.
@@ -62,22 +58,6 @@ _ACTION_TYPES = {
 
 
 @dataclass(frozen=True)
-class Action:
-    character_id: uuid.UUID
-    kind: ActionKind
-    intent: str
-    target_ids: tuple[uuid.UUID, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "characterId": str(self.character_id),
-            "kind": self.kind.value,
-            "intent": self.intent,
-            "targetIds": [str(t) for t in self.target_ids],
-        }
-
-
-@dataclass(frozen=True)
 class Turn:
     id: uuid.UUID
     session_id: uuid.UUID
@@ -89,6 +69,7 @@ class Turn:
     correlation_id: uuid.UUID
     idempotency_key: str | None = None
     request_hash: str = ""
+    outcomes: tuple[ActionOutcome, ...] = ()
 
 
 def request_hash(actions: list[Action]) -> str:
@@ -191,8 +172,8 @@ class Session(Aggregate):
             idempotency_key=check_idempotency_key(idempotency_key),
             request_hash=request_hash(actions),
         )
+        turn = replace(turn, outcomes=self._resolve(actor, campaign, cast, turn))
         self.new_turns.append(turn)
-        self._resolve(actor, campaign, turn)
         return turn
 
     def _check_actions(
@@ -218,42 +199,81 @@ class Session(Aggregate):
                     "only gamemasters act for others' characters."
                 )
 
-    def _resolve(self, actor: Actor, campaign: Campaign, turn: Turn) -> None:
-        """Record the turn as one interaction. Outcomes (success, tone, impact) are not
-        decided here, so none are written: the events say what was attempted."""
+    def _resolve(
+        self, actor: Actor, campaign: Campaign, cast: dict[uuid.UUID, Character], turn: Turn
+    ) -> tuple[ActionOutcome, ...]:
+        """Record the turn as one interaction; the director judges each action in order,
+        each seeing the world as the actions before it left it."""
         about = (AggregateType.INTERACTION, turn.id)
         base = {
             "interactionId": str(turn.id),
             "campaignId": str(self.campaign_id),
             "sessionId": str(self.id),
         }
-        first = turn.actions[0]
         initiated = self._record(
+            actor, EventType.INTERACTION_INITIATED, {**base, **_initiation(turn)}, about=about
+        )
+        play = _Play(
+            actor, cast, turn, director.Places(campaign.world_state, campaign.character_ids)
+        )
+        play.conditions.update(_conditions(campaign.world_state))
+        outcomes = []
+        for index, action in enumerate(turn.actions):
+            verdict = director.check(turn.id, index, action, cast, play.places, play.conditions)
+            changes = plan(action, verdict, cast, play.conditions)
+            outcome = ActionOutcome(
+                verdict.success,
+                verdict.roll,
+                verdict.difficulty,
+                verdict.modifier,
+                verdict.seed,
+                verdict.description,
+                tuple(describe(c, action) for c in changes),
+            )
+            event_type, payload = _action_event(action, turn)
+            payload |= {
+                "location": play.places.of(action.character_id),
+                "witnesses": [str(w) for w in director.witnesses(action, play.places)],
+                "outcome": outcome.as_dict(),
+            }
+            performed = self._record(
+                actor, event_type, {**base, **payload}, about=about, caused_by=initiated
+            )
+            for change in changes:
+                play.enact(change, performed)
+            outcomes.append(outcome)
+        self._change_world(actor, campaign, turn, play, initiated)
+        self._record(
             actor,
-            EventType.INTERACTION_INITIATED,
+            EventType.INTERACTION_RESOLVED,
             {
                 **base,
-                "initiatingCharacterId": str(first.character_id),
-                "targetCharacterIds": [str(t) for t in first.target_ids],
-                "interactionType": _INTERACTION_TYPES[first.kind],
-                "intent": first.intent,
-                "context": {
+                "participants": _participants(turn),
+                "resolution": {
                     "turnNumber": turn.number,
-                    "actions": [a.as_dict() for a in turn.actions],
+                    "actions": len(turn.actions),
+                    "succeeded": sum(o.success for o in outcomes),
+                    "worldVersion": campaign.world_version,
                 },
+                "duration": (utcnow() - turn.created_at).total_seconds(),
+                "consequences": [c for o in outcomes for c in o.consequences],
             },
             about=about,
+            caused_by=initiated,
         )
-        moves: dict[str, str] = {}
-        for action in turn.actions:
-            if action.kind is ActionKind.MOVE:
-                moves[str(action.character_id)] = action.intent
-            event_type, payload = _action_event(action, turn)
-            self._record(actor, event_type, {**base, **payload}, about=about, caused_by=initiated)
+        return tuple(outcomes)
+
+    def _change_world(
+        self, actor: Actor, campaign: Campaign, turn: Turn, play: _Play, initiated: DomainEvent
+    ) -> None:
+        """One world change per turn: where movers now stand, who is now hurt."""
+        patch: dict[str, Any] = {}
+        if play.moves:
+            patch["locations"] = play.moves
+        if play.hurt:
+            patch["conditions"] = play.hurt
         change = (
-            campaign.apply_patch(actor, {"locations": moves}, f"turn {turn.number}", self.id)
-            if moves
-            else None
+            campaign.apply_patch(actor, patch, f"turn {turn.number}", self.id) if patch else None
         )
         if change is not None:
             self._record(
@@ -263,31 +283,68 @@ class Session(Aggregate):
                 about=(AggregateType.CAMPAIGN, campaign.id),
                 caused_by=initiated,
             )
-        targets = {str(t) for a in turn.actions for t in a.target_ids}
-        self._record(
-            actor,
-            EventType.INTERACTION_RESOLVED,
-            {
-                **base,
-                "participants": sorted({str(a.character_id) for a in turn.actions} | targets),
-                "resolution": {
-                    "turnNumber": turn.number,
-                    "actions": len(turn.actions),
-                    "worldVersion": campaign.world_version,
-                },
-                "duration": (utcnow() - turn.created_at).total_seconds(),
-                "consequences": [
-                    {"characterId": character_id, "location": place}
-                    for character_id, place in moves.items()
-                ],
-            },
-            about=about,
-            caused_by=initiated,
-        )
+
+
+@dataclass
+class _Play:
+    """The state of play while a turn resolves, and the changes it gathers."""
+
+    actor: Actor
+    cast: dict[uuid.UUID, Character]
+    turn: Turn
+    places: director.Places
+    conditions: dict[str, str] = field(default_factory=dict)
+    moves: dict[str, str] = field(default_factory=dict)
+    hurt: dict[str, str] = field(default_factory=dict)
+
+    def enact(self, change: Change, cause: DomainEvent) -> None:
+        """World changes gather for the turn's one world event; character changes are
+        recorded at once on the character, caused by the action's event."""
+        context = f"turn {self.turn.number}"
+        if isinstance(change, Moved):
+            self.places.move(change.character_id, change.place)
+            self.moves[str(change.character_id)] = change.place
+        elif isinstance(change, Hurt):
+            self.conditions[str(change.character_id)] = change.condition
+            self.hurt[str(change.character_id)] = change.condition
+        elif isinstance(change, Bond):
+            relationship = Relationship(change.related_id, change.type, change.strength, context)
+            self.cast[change.character_id].relate_through_play(self.actor, relationship, cause)
+        elif isinstance(change, Learned):
+            skill = Skill(change.skill, change.level)
+            self.cast[change.character_id].learn_from_play(self.actor, skill, context, cause)
+
+
+def _conditions(world_state: dict[str, Any]) -> dict[str, str]:
+    found = world_state.get("conditions")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, str)}
+
+
+def _participants(turn: Turn) -> list[str]:
+    targets = {str(t) for a in turn.actions for t in a.target_ids}
+    return sorted({str(a.character_id) for a in turn.actions} | targets)
+
+
+def _initiation(turn: Turn) -> dict[str, Any]:
+    """The initiated event describes the first action and lists them all."""
+    first = turn.actions[0]
+    return {
+        "initiatingCharacterId": str(first.character_id),
+        "targetCharacterIds": [str(t) for t in first.target_ids],
+        "interactionType": _INTERACTION_TYPES[first.kind],
+        "intent": first.intent,
+        "context": {
+            "turnNumber": turn.number,
+            "actions": [a.as_dict() for a in turn.actions],
+        },
+    }
 
 
 def _action_event(action: Action, turn: Turn) -> tuple[EventType, dict[str, Any]]:
-    """The event one action writes: what the character said or attempted."""
+    """The event one action writes: what the character said or attempted; the turn
+    adds where, who saw it and what came of it."""
     if action.kind is ActionKind.DIALOGUE:
         return EventType.DIALOGUE_EXCHANGED, {
             "speakerId": str(action.character_id),
@@ -302,7 +359,4 @@ def _action_event(action: Action, turn: Turn) -> tuple[EventType, dict[str, Any]
         "actionDescription": action.intent,
         "targetIds": [str(t) for t in action.target_ids],
     }
-    if action.kind is ActionKind.MOVE:
-        # A move's outcome is certain: the character is at its destination.
-        payload["outcomes"] = {"location": action.intent}
     return EventType.ACTION_PERFORMED, payload

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign, CampaignRole, Member
 from novel_engine.domain.character import (
@@ -18,7 +19,7 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
-from novel_engine.domain.session import Action, ActionKind, Session, SessionStatus, Turn
+from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
 from novel_engine.domain.user import User
 
@@ -129,6 +130,7 @@ def to_turn(row: Row[Any]) -> Turn:
         correlation_id=row.correlation_id,
         idempotency_key=row.idempotency_key,
         request_hash=row.request_hash,
+        outcomes=tuple(ActionOutcome.from_dict(o) for o in row.outcomes),
     )
 
 
@@ -254,6 +256,7 @@ def turn_row(turn: Turn) -> dict[str, Any]:
         "correlation_id": turn.correlation_id,
         "idempotency_key": turn.idempotency_key,
         "request_hash": turn.request_hash,
+        "outcomes": [o.as_dict() for o in turn.outcomes],
     }
 
 

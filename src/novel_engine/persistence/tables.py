@@ -224,6 +224,8 @@ turns = Table(
     Column("correlation_id", Uuid, nullable=False),
     Column("idempotency_key", String(200), nullable=True),
     Column("request_hash", String(64), nullable=False),
+    # What the director decided for each action, in order; turns played before it have [].
+    Column("outcomes", JSONDocument, nullable=False, server_default="[]"),
     UniqueConstraint("session_id", "number"),
     UniqueConstraint("session_id", "idempotency_key"),
 )

@@ -41,11 +41,37 @@ class TurnAction:
         return await characters_by_ids(info, list(self.target_ids))
 
 
+@strawberry.type(description="What the rules decided for one action, and why.")
+class ActionOutcome:
+    action: TurnAction
+    success: bool
+    roll: float = strawberry.field(description="The action's draw in [0, 1).")
+    difficulty: float = strawberry.field(
+        description="What roll plus the actor's skill and personality had to reach."
+    )
+    description: str = strawberry.field(description="The numbers and the reasons behind them.")
+    consequences: list[str]
+
+    @classmethod
+    def from_model(cls, action: domain.Action, o: domain.ActionOutcome) -> ActionOutcome:
+        return cls(
+            action=TurnAction.from_model(action),
+            success=o.success,
+            roll=o.roll,
+            difficulty=o.difficulty,
+            description=o.description,
+            consequences=list(o.consequences),
+        )
+
+
 @strawberry.type
 class Turn:
     id: strawberry.ID
     number: int
     actions: list[TurnAction]
+    outcomes: list[ActionOutcome] = strawberry.field(
+        description="One per action, in order; empty for turns played before outcomes."
+    )
     created_at: datetime
     correlation_id: strawberry.ID = strawberry.field(
         description="The correlationId of every event this turn wrote."
@@ -59,6 +85,10 @@ class Turn:
             id=strawberry.ID(str(t.id)),
             number=t.number,
             actions=[TurnAction.from_model(a) for a in t.actions],
+            # Not strict: a turn played before outcomes were decided has none.
+            outcomes=[
+                ActionOutcome.from_model(a, o) for a, o in zip(t.actions, t.outcomes, strict=False)
+            ],
             created_at=t.created_at,
             correlation_id=strawberry.ID(str(t.correlation_id)),
             submitted_by_id=t.submitted_by,
