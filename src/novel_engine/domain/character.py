@@ -252,7 +252,6 @@ class Character(Aggregate):
         self, actor: Actor, skill: Skill, method: SkillAcquisition, context: str = ""
     ) -> None:
         self.ensure_managed_by(actor)
-        others = [s for s in self.skills if s.name.casefold() != skill.name.casefold()]
         if any(
             s.name.casefold() == skill.name.casefold() and s.level >= skill.level
             for s in self.skills
@@ -260,19 +259,7 @@ class Character(Aggregate):
             raise AlreadyExists(
                 f"{self.name} already has {skill.name} at this level or higher.", "level"
             )
-        self.skills = _unique_skills([*others, skill])
-        self._touch()
-        self._record(
-            actor,
-            EventType.CHARACTER_SKILL_GAINED,
-            {
-                "characterId": str(self.id),
-                "skillName": skill.name,
-                "skillLevel": skill.level,
-                "acquisitionMethod": method.value,
-                "context": require_text(context, "context", max_length=TEXT_MAX, allow_empty=True),
-            },
-        )
+        self._set_skill(actor, skill, method, context)
 
     def form_relationship(self, actor: Actor, relationship: Relationship) -> None:
         self.ensure_managed_by(actor)
@@ -287,42 +274,14 @@ class Character(Aggregate):
             raise InvalidInput(
                 f"A character has at most {MAX_RELATIONSHIPS} relationships.", "relatedCharacterId"
             )
-        self.relationships = [*others, relationship]
-        self._touch()
-        self._record(
-            actor,
-            EventType.CHARACTER_RELATIONSHIP_FORMED,
-            {
-                "characterId": str(self.id),
-                "relatedCharacterId": str(relationship.related_character_id),
-                "relationshipType": relationship.type.value,
-                "relationshipStrength": relationship.strength,
-                "context": relationship.context,
-                "formationEvent": "declared",
-            },
-        )
+        self._set_relationship(actor, relationship, "declared")
 
     def learn_from_play(
         self, actor: Actor, skill: Skill, context: str, caused_by: DomainEvent
     ) -> None:
         """The rules of play raised a skill: no owner's consent is asked, since the
         turn's player was already allowed to act, and the change follows from play."""
-        self.skills = _unique_skills(
-            [*(s for s in self.skills if s.name.casefold() != skill.name.casefold()), skill]
-        )
-        self._touch()
-        self._record(
-            actor,
-            EventType.CHARACTER_SKILL_GAINED,
-            {
-                "characterId": str(self.id),
-                "skillName": skill.name,
-                "skillLevel": skill.level,
-                "acquisitionMethod": SkillAcquisition.EXPERIENCE.value,
-                "context": context,
-            },
-            caused_by=caused_by,
-        )
+        self._set_skill(actor, skill, SkillAcquisition.EXPERIENCE, context, caused_by)
 
     def can_relate_to(self, character_id: uuid.UUID) -> bool:
         """Whether a relationship to `character_id` can be formed or changed."""
@@ -343,7 +302,47 @@ class Character(Aggregate):
             raise InvalidInput(
                 f"{self.name} cannot relate to this character in play.", "relatedCharacterId"
             )
-        self.relationships = [*others, relationship]
+        self._set_relationship(actor, relationship, "play", caused_by)
+
+    def _set_skill(
+        self,
+        actor: Actor,
+        skill: Skill,
+        method: SkillAcquisition,
+        context: str,
+        caused_by: DomainEvent | None = None,
+    ) -> None:
+        """Have `skill` at its level (replacing the same skill at another), as one event."""
+        others = [s for s in self.skills if s.name.casefold() != skill.name.casefold()]
+        self.skills = _unique_skills([*others, skill])
+        self._touch()
+        self._record(
+            actor,
+            EventType.CHARACTER_SKILL_GAINED,
+            {
+                "characterId": str(self.id),
+                "skillName": skill.name,
+                "skillLevel": skill.level,
+                "acquisitionMethod": method.value,
+                "context": require_text(context, "context", max_length=TEXT_MAX, allow_empty=True),
+            },
+            caused_by=caused_by,
+        )
+
+    def _set_relationship(
+        self,
+        actor: Actor,
+        relationship: Relationship,
+        formation: str,
+        caused_by: DomainEvent | None = None,
+    ) -> None:
+        """Regard the related character as `relationship` says (replacing any earlier
+        relationship to it), as one event saying how it was formed."""
+        self.relationships = [
+            r
+            for r in self.relationships
+            if r.related_character_id != relationship.related_character_id
+        ] + [relationship]
         self._touch()
         self._record(
             actor,
@@ -354,7 +353,7 @@ class Character(Aggregate):
                 "relationshipType": relationship.type.value,
                 "relationshipStrength": relationship.strength,
                 "context": relationship.context,
-                "formationEvent": "play",
+                "formationEvent": formation,
             },
             caused_by=caused_by,
         )
