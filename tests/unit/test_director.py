@@ -1,7 +1,7 @@
 import uuid
 
 from novel_engine.domain import director
-from novel_engine.domain.actions import Action, ActionKind
+from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import (
@@ -63,7 +63,7 @@ def test_a_skilled_actor_succeeds_where_an_unskilled_one_fails_with_the_same_rol
     turn_id = a_turn_rolling(0.2, 0.5)
     places = director.Places({}, [novice.id, expert.id])
 
-    def attempt(who: Character) -> director.Check:
+    def attempt(who: Character) -> ActionOutcome:
         action = Action(who.id, ActionKind.SKILL, "reads the map by cartography")
         return director.check(turn_id, 0, action, {who.id: who}, places, {})
 
@@ -211,7 +211,7 @@ def test_talking_to_oneself_or_past_the_coldest_changes_no_relationship() -> Non
     speaker, listener = character("S"), character("L")
     cast = {speaker.id: speaker, listener.id: listener}
     listener.relationships.append(Relationship(speaker.id, RelationshipType.ENEMY, 0.0))
-    failed = director.Check(False, 0.1, 0.5, 0.0, 1, "")
+    failed = ActionOutcome(False, 0.1, 0.5, 0.0, 1, "")
 
     to_self = plan(Action(speaker.id, ActionKind.DIALOGUE, "Hm.", (speaker.id,)), failed, cast, {})
     colder = plan(Action(speaker.id, ActionKind.DIALOGUE, "Go.", (listener.id,)), failed, cast, {})

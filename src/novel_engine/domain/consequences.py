@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from novel_engine.domain.actions import Action, ActionKind
+from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
 from novel_engine.domain.character import Character, RelationshipType
-from novel_engine.domain.director import Check, label, named_skill
+from novel_engine.domain.director import label, named_skill
 
 DIALOGUE_STEP = 0.1  # how much one exchange warms or cools a listener
 FIRST_IMPRESSION = 0.5  # a listener with no relationship to the speaker starts here
@@ -56,7 +56,7 @@ Change = Moved | Hurt | Bond | Learned
 
 def plan(
     action: Action,
-    check: Check,
+    check: ActionOutcome,
     cast: dict[uuid.UUID, Character],
     conditions: dict[str, str],
 ) -> list[Change]:

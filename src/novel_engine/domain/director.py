@@ -13,10 +13,9 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from novel_engine.domain.actions import Action, ActionKind
+from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
 from novel_engine.domain.character import Character
 
 # What a kind of action asks before targets and world are counted.
@@ -34,18 +33,6 @@ WOUNDED_ACTOR = 0.1  # a wounded character finds everything harder
 TRAIT_WEIGHT = 0.4  # a trait of 1.0 or 0.0 moves a number by 0.2 from the middle
 SKILL_WEIGHT = 0.3  # a skill at level 100 adds 0.3
 DECIMALS = 4  # stored numbers are rounded so they reproduce the verdict exactly
-
-
-@dataclass(frozen=True)
-class Check:
-    """One action's verdict and the numbers behind it."""
-
-    success: bool
-    roll: float
-    difficulty: float
-    modifier: float
-    seed: int
-    description: str
 
 
 class Places:
@@ -95,7 +82,8 @@ def check(
     cast: dict[uuid.UUID, Character],
     places: Places,
     conditions: dict[str, str],
-) -> Check:
+) -> ActionOutcome:
+    """The verdict on one action; its consequences are planned from it afterwards."""
     seed = seed_for(turn_id, index)
     roll = roll_for(seed)
     difficulty, hard = _difficulty(action, cast, places, conditions)
@@ -109,7 +97,7 @@ def check(
             f"{_because(helps)} against {difficulty:.2f}{_because(hard)}: "
             f"{'success' if success else 'failure'}."
         )
-    return Check(success, roll, difficulty, modifier, seed, description)
+    return ActionOutcome(success, roll, difficulty, modifier, seed, description)
 
 
 def _because(reasons: list[str]) -> str:

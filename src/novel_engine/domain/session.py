@@ -221,15 +221,7 @@ class Session(Aggregate):
         for index, action in enumerate(turn.actions):
             verdict = director.check(turn.id, index, action, cast, play.places, play.conditions)
             changes = plan(action, verdict, cast, play.conditions)
-            outcome = ActionOutcome(
-                verdict.success,
-                verdict.roll,
-                verdict.difficulty,
-                verdict.modifier,
-                verdict.seed,
-                verdict.description,
-                tuple(describe(c, action) for c in changes),
-            )
+            outcome = replace(verdict, consequences=tuple(describe(c, action) for c in changes))
             event_type, payload = _action_event(action, turn)
             payload |= {
                 "location": play.places.of(action.character_id),
