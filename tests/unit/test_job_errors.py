@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from novel_engine.persistence.workers import ERROR_MAX, public_error
+from novel_engine.persistence.jobs import ERROR_MAX, public_error
 
 
 def test_a_failure_shows_its_type_and_first_line_only() -> None:

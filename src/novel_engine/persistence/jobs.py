@@ -7,6 +7,7 @@ taken over changes nothing.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -262,8 +263,9 @@ class SqlJobQueue:
                 )
             )
 
-    async def fail(self, lease: Lease, error: str, retry_in: float | None) -> JobStatus:
-        """Record a failed attempt: pending again after `retry_in` seconds, or dead (None)."""
+    async def fail(self, lease: Lease, error: BaseException, retry_in: float | None) -> JobStatus:
+        """Record a failed attempt: pending again after `retry_in` seconds, or dead (None);
+        the error is kept as its owners may see it (`public_error`)."""
         now = utcnow()
         status = JobStatus.DEAD if retry_in is None else JobStatus.PENDING
         async with _writing(self._engine) as conn:
@@ -272,7 +274,7 @@ class SqlJobQueue:
                 lease,
                 status=status.value,
                 run_after=now + timedelta(seconds=retry_in or 0),
-                last_error=error[:ERROR_MAX],
+                last_error=public_error(error),
                 lease_token=None,
                 lease_expires_at=None,
                 updated_at=now,
@@ -355,3 +357,16 @@ def _record(row: Any) -> JobRecord:
         updated_at=row.updated_at,
         finished_at=row.finished_at,
     )
+
+
+_SECRET_IN_QUERY = re.compile(r"([?&](?:key|api_key|apikey|token|access_token)=)[^&\s'\"]+", re.I)
+
+
+def public_error(error: BaseException) -> str:
+    """What a job's owners are shown of its failure: the error's type and the first line
+    of its message (a database error's next lines hold the statement and its parameters),
+    with credentials in URLs blotted out; the whole error is in the server's log."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = _SECRET_IN_QUERY.sub(r"\1…", first_line)
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import re
 from collections.abc import Mapping
 from enum import Enum
 from time import monotonic
@@ -264,7 +263,7 @@ class JobWorkers:
             "; it is dead" if retry_in is None else f"; retrying in {retry_in:.1f} s",
             exc_info=error,
         )
-        status = await self._queue.fail(lease, public_error(error), retry_in)
+        status = await self._queue.fail(lease, error, retry_in)
         return JobOutcome.DEAD if status is JobStatus.DEAD else JobOutcome.RETRIED
 
     async def _keep_lease(self, context: LeasedContext, work: asyncio.Task[None]) -> bool:
@@ -282,17 +281,3 @@ class JobWorkers:
                 work.cancel()
                 await asyncio.gather(work, return_exceptions=True)
                 return False
-
-
-_SECRET_IN_QUERY = re.compile(r"([?&](?:key|api_key|apikey|token|access_token)=)[^&\s'\"]+", re.I)
-ERROR_MAX = 500
-
-
-def public_error(error: BaseException) -> str:
-    """What a job's owners are shown of its failure: the error's type and the first line
-    of its message (a database error's next lines hold the statement and its parameters),
-    with credentials in URLs blotted out; the whole error is in the server's log."""
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    message = _SECRET_IN_QUERY.sub(r"\1…", first_line)
-    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
