@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 
 from novel_engine.domain.character import CharacterKind, Personality
+from novel_engine.domain.scene import Outcome, Scene, SceneAction, SceneCharacter
 from novel_engine.domain.session import ActionKind
 from novel_engine.domain.story import Genre, Tone
 from novel_engine.narrative.assessment import sentences
 from novel_engine.narrative.offline import OfflineModel
-from novel_engine.narrative.scene import Outcome, Scene, SceneAction, SceneCharacter
 
 KINDS = tuple(ActionKind)
 Campaign = tuple[tuple[SceneCharacter, ...], tuple[tuple[str, ...], ...], Genre, Tone, str]

@@ -14,18 +14,18 @@ import pytest
 
 from novel_engine.domain.character import CharacterKind, Personality
 from novel_engine.domain.errors import InvalidInput
-from novel_engine.domain.session import ActionKind
-from novel_engine.domain.story import Genre, Tone
-from novel_engine.narrative.assessment import sentences
-from novel_engine.narrative.offline import OfflineModel
-from novel_engine.narrative.reaction import validate_reaction
-from novel_engine.narrative.scene import (
+from novel_engine.domain.scene import (
     Outcome,
     PersonaView,
     Scene,
     SceneAction,
     SceneCharacter,
 )
+from novel_engine.domain.session import ActionKind
+from novel_engine.domain.story import Genre, Tone
+from novel_engine.narrative.assessment import sentences
+from novel_engine.narrative.offline import OfflineModel
+from novel_engine.narrative.reaction import validate_reaction
 
 MODEL = OfflineModel()
 

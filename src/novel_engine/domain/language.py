@@ -6,9 +6,12 @@ story engine never learns which one answered except through `ModelAnswer`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
+
+from novel_engine.domain.scene import PersonaView, Scene
 
 JsonSchema = Mapping[str, object]
 
@@ -20,6 +23,12 @@ class CallKey:
 
     job_id: str
     step: str
+    # What the call is for, so usage sums per turn and per campaign.
+    campaign_id: uuid.UUID | None = None
+    turn_id: uuid.UUID | None = None
+
+
+Subject = Scene | PersonaView
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,9 @@ class ModelRequest:
     max_tokens: int = 1024
     # With a schema the answer must be one JSON value matching it (`ModelAnswer.data`).
     schema: JsonSchema | None = None
+    # The structured inputs the prompt was built from: the offline model answers from
+    # these rather than parsing the prompt; remote models see only the prompt.
+    subject: Subject | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.temperature <= 2.0:

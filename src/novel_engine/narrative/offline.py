@@ -1,22 +1,31 @@
 """The offline language model: deterministic, seeded from its inputs, with no network
 and no weights. It is the default model, so the engine runs with no key and replays a
-session byte for byte."""
+session byte for byte.
+
+It implements the domain's `LanguageModel` port by answering from the request's
+structured `subject` (a Scene to narrate, a PersonaView to react from), never by
+parsing the prompt. Token counts are words, counted the same way for prompt and answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from novel_engine.domain.language import ModelAnswer, ModelRequest, StreamPiece
+from novel_engine.domain.scene import PersonaView, Scene
 from novel_engine.narrative.assessment import assess
 from novel_engine.narrative.prose import compose, render
 from novel_engine.narrative.reaction import react
-from novel_engine.narrative.scene import PersonaView, Scene
 
 
 class OfflineModel:
     """Narrates turns, plays personas and grades stories from structured inputs alone."""
 
-    name = "offline"
+    provider = "offline"
+    model = "offline-1"
 
     def narrate(self, scene: Scene) -> str:
         """The turn as prose: the same scene always gives the same text."""
@@ -33,3 +42,39 @@ class OfflineModel:
     def assess(self, text: str) -> dict[str, float]:
         """Story-quality measures of a text, each 0..1 (see `assessment.assess`)."""
         return assess(text)
+
+    async def generate(self, request: ModelRequest) -> ModelAnswer:
+        started = time.perf_counter()
+        subject = request.subject
+        data: object | None = None
+        if isinstance(subject, PersonaView):
+            data = self.react(subject)
+            text = json.dumps(data)
+        elif isinstance(subject, Scene):
+            text = self.narrate(subject)
+        else:
+            raise ValueError("the offline model answers only requests with a scene or a persona")
+        return self._answer(request, text, time.perf_counter() - started, data)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPiece]:
+        if not isinstance(request.subject, Scene):
+            raise ValueError("the offline model streams only the narration of a scene")
+        started = time.perf_counter()
+        pieces = []
+        for piece in self.narrate_stream(request.subject):
+            pieces.append(piece)
+            yield piece
+        yield self._answer(request, "".join(pieces), time.perf_counter() - started, None)
+
+    def _answer(
+        self, request: ModelRequest, text: str, latency: float, data: object | None
+    ) -> ModelAnswer:
+        return ModelAnswer(
+            text=text,
+            provider=self.provider,
+            model=self.model,
+            prompt_tokens=len(f"{request.system} {request.prompt}".split()),
+            output_tokens=len(text.split()),
+            latency=latency,
+            data=data,
+        )

@@ -7,9 +7,9 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 
+from novel_engine.domain.scene import Outcome, Scene, SceneAction, SceneCharacter
 from novel_engine.domain.session import ActionKind
 from novel_engine.narrative import vocabulary as words
-from novel_engine.narrative.scene import Outcome, Scene, SceneAction, SceneCharacter
 
 _TERSE = re.compile(r"\b(terse|spare|sparse|lean|brief|minimal|plain|clipped)\b", re.I)
 _LYRICAL = re.compile(r"\b(lyrical|ornate|florid|poetic|rich|lush|purple|vivid)\b", re.I)

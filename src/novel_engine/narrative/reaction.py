@@ -8,8 +8,8 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from novel_engine.domain.errors import InvalidInput
+from novel_engine.domain.scene import PersonaView, SceneAction, SceneCharacter
 from novel_engine.domain.session import ActionKind
-from novel_engine.narrative.scene import PersonaView, SceneAction, SceneCharacter
 
 REACTION_KINDS = frozenset({"DIALOGUE", "ACTION"})
 INTENT_MAX = 500

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -47,6 +50,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONDocument: Any = JSON().with_variant(JSONB(), "postgresql")
+# An autoincrementing key: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite.
+Serial: Any = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData(
     naming_convention={
@@ -170,6 +175,8 @@ campaigns = Table(
     Column("description", Text, nullable=False),
     Column("world_state", JSONDocument, nullable=False),
     Column("world_version", Integer, nullable=False),
+    # How the chronicler writes this campaign's turns ("" = the genre's own voice).
+    Column("narration_style", Text, nullable=False, server_default=""),
     *_timestamps(),
 )
 
@@ -196,6 +203,8 @@ campaign_characters = Table(
         index=True,
     ),
     Column("position", Integer, nullable=False),
+    # Played by a persona agent rather than by its owner.
+    Column("ai_controlled", Boolean, nullable=False, server_default=false()),
 )
 
 sessions = Table(
@@ -226,8 +235,54 @@ turns = Table(
     Column("request_hash", String(64), nullable=False),
     # What the director decided for each action, in order; turns played before it have [].
     Column("outcomes", JSONDocument, nullable=False, server_default="[]"),
+    # AI-played characters' reactions: [{action, outcome, answers, modelUsed, fallback}].
+    Column("reactions", JSONDocument, nullable=False, server_default="[]"),
+    Column("narration_status", String(10), nullable=False, server_default="pending"),
+    Column("narrative", Text, nullable=True),
+    Column("narration_error", Text, nullable=True),
+    Column("model_used", String(200), nullable=True),
+    Column("fallback", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("session_id", "number"),
     UniqueConstraint("session_id", "idempotency_key"),
+)
+
+# A turn's prose as the chronicler wrote it, a chunk per flush: `id` orders a session's
+# chunks across turns (one narration at a time per session) and is a chunk's cursor.
+narrative_chunks = Table(
+    "narrative_chunks",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("session_id", Uuid, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_id", Uuid, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("turn_id", "sequence"),
+    Index("ix_narrative_chunks_session_id_id", "session_id", "id"),
+)
+
+# Every attempt at every model call, keyed by the job and its step (never the prompt).
+model_calls = Table(
+    "model_calls",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("job_id", Uuid, nullable=False),
+    Column("step", String(100), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("campaign_id", Uuid, nullable=True, index=True),
+    Column("turn_id", Uuid, nullable=True, index=True),
+    Column("provider", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("system", Text, nullable=False),
+    Column("prompt", Text, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("latency", Float, nullable=False),
+    Column("fallback", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("job_id", "step", "attempt"),
 )
 
 # The event store. Each stream (a campaign, a character, ...) counts its own positions;

@@ -1,0 +1,117 @@
+"""The one place prompts are built: each request carries its structured subject (which
+the offline model answers from) and the prompt a remote model reads, made from the same
+subject, so every model is told the same facts and nothing more."""
+
+from __future__ import annotations
+
+from novel_engine.domain.language import CallKey, JsonSchema, ModelRequest
+from novel_engine.domain.scene import PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.session import ActionKind
+from novel_engine.narrative.reaction import INTENT_MAX
+
+REACTION_SCHEMA: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["DIALOGUE", "ACTION"]},
+        "targetId": {"type": ["string", "null"]},
+        "intent": {"type": "string", "minLength": 1, "maxLength": INTENT_MAX},
+    },
+    "required": ["kind", "targetId", "intent"],
+    "additionalProperties": False,
+}
+
+NARRATOR = (
+    "You are the chronicler of a collaborative story. Write the turn below as prose: "
+    "past tense, third person, two to four short paragraphs. Use only what happened: the "
+    "names, places, outcomes and spoken lines given. Quote spoken lines word for word. "
+    "Invent no new characters and no events beyond those listed. No headings, no lists."
+)
+
+PERSONA = (
+    "You play one character in a collaborative story. Stay in character: answer from "
+    "its personality, background and relationships, and from what it witnessed, nothing "
+    "else. Reply with one JSON object: kind DIALOGUE (intent is the line it speaks) or "
+    "ACTION (intent is what it does, as a short verb phrase), targetId the id of the "
+    "character it addresses or acts on, or null."
+)
+
+
+def narration_request(scene: Scene, key: CallKey, *, so_far: str = "") -> ModelRequest:
+    """The chronicler's request for a turn. With `so_far` (text already streamed before a
+    restart) the model is asked to continue it rather than start again."""
+    lines = [
+        f"Genre: {scene.genre.value}. Tone: {scene.tone.value}.",
+        f"Style: {scene.narration_style}" if scene.narration_style else "",
+        f"Place: {scene.place}."
+        + (f" Time: {scene.time_of_day}." if scene.time_of_day else "")
+        + (f" Weather: {scene.weather}." if scene.weather else ""),
+        f"Earlier: {scene.earlier}" if scene.earlier else "",
+        "Characters present:",
+        *(f"- {_portrait(c)}" for c in scene.characters),
+        "What happened, in order:",
+        *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
+    ]
+    if so_far:
+        lines += [
+            "The prose written so far (continue it exactly where it stops; do not repeat it):",
+            so_far,
+        ]
+    return ModelRequest(
+        system=NARRATOR,
+        prompt="\n".join(line for line in lines if line),
+        key=key,
+        temperature=0.8,
+        max_tokens=900,
+        subject=scene,
+    )
+
+
+def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
+    """A persona's request: its brief and what it witnessed this turn, never more."""
+    scene, persona = view.scene, view.persona
+    others = [c for c in scene.characters if c.id != persona.id]
+    lines = [
+        f"You are {_portrait(persona)}",
+        f"Genre: {scene.genre.value}. Tone: {scene.tone.value}. You are at {scene.place}.",
+        "Present with you:" if others else "No one else is here.",
+        *(f"- {c.name} (id {c.id})" for c in others),
+        "What you witnessed this turn, in order:",
+        *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
+        f"How does {persona.name} react? One JSON object.",
+    ]
+    return ModelRequest(
+        system=PERSONA,
+        prompt="\n".join(lines),
+        key=key,
+        temperature=0.9,
+        max_tokens=300,
+        schema=REACTION_SCHEMA,
+        subject=view,
+    )
+
+
+def _portrait(character: SceneCharacter) -> str:
+    p = character.personality
+    traits = (
+        f"openness {p.openness:.1f}, conscientiousness {p.conscientiousness:.1f}, "
+        f"extraversion {p.extraversion:.1f}, agreeableness {p.agreeableness:.1f}, "
+        f"neuroticism {p.neuroticism:.1f}"
+    )
+    background = f" Background: {character.background}" if character.background else ""
+    return f"{character.name} ({character.kind.value}; {traits}).{background}"
+
+
+def _told(scene: Scene, action: SceneAction) -> str:
+    actor = scene.character(action.actor_id).name
+    targets = ", ".join(scene.character(t).name for t in action.target_ids)
+    if action.kind is ActionKind.DIALOGUE:
+        told = f'{actor} said{" to " + targets if targets else ""}: "{action.intent}"'
+    else:
+        at = f" (at {targets})" if targets else ""
+        told = f"{actor} {action.kind.value}: {action.intent}{at}"
+    if action.outcome is not None:
+        verdict = "succeeded" if action.outcome.success else "failed"
+        told += f" [{verdict}" + (
+            f": {action.outcome.description}]" if action.outcome.description else "]"
+        )
+    return told
