@@ -12,8 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from novel_engine.domain.language import LanguageModel
 from novel_engine.domain.messagebus import Handlers, MessageBus
 from novel_engine.graphql.context import Services
+from novel_engine.models import factory as models
+from novel_engine.models.recording import InMemoryCallRecorder
+from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.jobs import JobQueries
@@ -47,6 +51,7 @@ class Runtime:
     workers: JobWorkers
     jobs: JobQueries
     services: Services
+    model: LanguageModel
 
 
 def server_handlers(live: LiveEvents) -> Handlers:
@@ -65,6 +70,8 @@ async def bootstrap(
     """Start the server's collaborators; stop them in reverse order on exit (job workers
     first, then the after-commit handlers still running, then the hub and the database)."""
     metrics = metrics or Metrics()
+    # The configured model, falling back to the offline one whenever it cannot answer.
+    model = models.build(settings, OfflineModel(), recorder=InMemoryCallRecorder())
     async with AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
@@ -103,7 +110,7 @@ async def bootstrap(
             presence=presence,
         )
         yield Runtime(
-            settings, engine, hub, live, presence, bus, workers, JobQueries(engine), services
+            settings, engine, hub, live, presence, bus, workers, JobQueries(engine), services, model
         )
 
 
