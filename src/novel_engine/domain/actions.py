@@ -32,6 +32,15 @@ class Action:
             "targetIds": [str(t) for t in self.target_ids],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Action:
+        return cls(
+            uuid.UUID(data["characterId"]),
+            ActionKind(data["kind"]),
+            data["intent"],
+            tuple(uuid.UUID(t) for t in data["targetIds"]),
+        )
+
 
 @dataclass(frozen=True)
 class ActionOutcome:

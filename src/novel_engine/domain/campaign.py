@@ -76,6 +76,10 @@ class Campaign(Aggregate):
     world_version: int = 1
     members: dict[uuid.UUID, Member] = field(default_factory=dict)
     character_ids: list[uuid.UUID] = field(default_factory=list)
+    # Cast members played by a persona agent rather than by their owner.
+    ai_character_ids: set[uuid.UUID] = field(default_factory=set)
+    # How the chronicler writes this campaign's turns ("" = the genre's own voice).
+    narration_style: str = ""
 
     @classmethod
     def create(cls, actor: Actor, command: CreateCampaign) -> Campaign:
@@ -147,7 +151,9 @@ class Campaign(Aggregate):
         )
         return member
 
-    def add_character(self, actor: Actor, character: Character) -> None:
+    def add_character(
+        self, actor: Actor, character: Character, *, ai_controlled: bool = False
+    ) -> None:
         role = self.ensure_visible_to(actor)
         if role is CampaignRole.VIEWER:
             raise Forbidden("Viewers cannot add characters.")
@@ -162,6 +168,8 @@ class Campaign(Aggregate):
                 f"A campaign has at most {MAX_CHARACTERS} characters.", "characterId"
             )
         self.character_ids.append(character.id)
+        if ai_controlled:
+            self.ai_character_ids.add(character.id)
         self._touch()
         self._record(
             actor,
@@ -171,6 +179,7 @@ class Campaign(Aggregate):
                 "characterId": str(character.id),
                 "characterName": character.name,
                 "controlledBy": str(character.owner_id),
+                "aiControlled": ai_controlled,
                 "addedBy": str(actor.user_id),
             },
         )

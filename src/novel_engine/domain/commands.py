@@ -112,6 +112,7 @@ class AddCampaignMember:
 class AddCampaignCharacter:
     campaign_id: uuid.UUID
     character_id: uuid.UUID
+    ai_controlled: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character
     from novel_engine.domain.events import StoredEvent
+    from novel_engine.domain.narration import NarrativeChunk
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -80,6 +81,42 @@ class SessionRepository(Protocol):
 
     async def turn_by_key(self, session_id: uuid.UUID, idempotency_key: str) -> Turn | None: ...
 
+    async def turn(self, turn_id: uuid.UUID) -> Turn | None: ...
+
+
+class NarrationRepository(Protocol):
+    """A turn's prose as it is written, chunk by chunk."""
+
+    async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
+        """The turn's chunks so far, in order."""
+        ...
+
+    async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
+        """Store the next chunk (the turn is STREAMING from its first); returns it with
+        its cursor, and the session's cursor before it. Storing a sequence twice is
+        refused by storage."""
+        ...
+
+
+class NarrativeReader(Protocol):
+    """Reading a session's narration back: what live subscribers start from and heal from."""
+
+    async def after(self, session_id: uuid.UUID, cursor: int, limit: int) -> list[NarrativeChunk]:
+        """Chunks with cursors after `cursor`, oldest first, at most `limit`."""
+        ...
+
+    async def current(self, session_id: uuid.UUID) -> tuple[list[NarrativeChunk], int]:
+        """The chunks so far of the turn being narrated (none when no narration is under
+        way), and the session's last cursor."""
+        ...
+
+
+class NarrativePublisher(Protocol):
+    async def publish(self, chunk: NarrativeChunk, previous: int) -> None:
+        """Tell live subscribers of a stored chunk; `previous` is the cursor before it in
+        its session, so a listener knows whether it missed one."""
+        ...
+
 
 class UserRepository(Protocol):
     async def add(self, user: User) -> None: ...
@@ -107,6 +144,9 @@ class UnitOfWork(Protocol):
     @property
     def users(self) -> UserRepository: ...
 
+    @property
+    def narration(self) -> NarrationRepository: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -127,6 +167,10 @@ class EventStoreReader(Protocol):
 
     async def read(self, stream_id: uuid.UUID, after: int, limit: int) -> list[StoredEvent]:
         """Events with positions after `after`, oldest first, at most `limit`."""
+        ...
+
+    async def about(self, aggregate_id: uuid.UUID) -> list[StoredEvent]:
+        """Every event about one aggregate (a turn's interaction), in commit order."""
         ...
 
     async def head(self, stream_id: uuid.UUID) -> int:

@@ -25,6 +25,7 @@ from novel_engine.domain.character import Character, Relationship, Skill
 from novel_engine.domain.consequences import Bond, Change, Hurt, Learned, Moved, describe, plan
 from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
+from novel_engine.domain.narration import NarrationStatus, PersonaReply, Reaction, Usage
 from novel_engine.domain.values import require_text
 
 MAX_ACTIONS = 20
@@ -70,6 +71,12 @@ class Turn:
     idempotency_key: str | None = None
     request_hash: str = ""
     outcomes: tuple[ActionOutcome, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+    narration_status: NarrationStatus = NarrationStatus.PENDING
+    narrative: str | None = None
+    narration_error: str | None = None
+    model_used: str | None = None
+    fallback: bool = False
 
 
 def request_hash(actions: list[Action]) -> str:
@@ -94,6 +101,8 @@ class Session(Aggregate):
     started_by: uuid.UUID
     turn_count: int = 0
     new_turns: list[Turn] = field(default_factory=list, repr=False)
+    # Turns played earlier whose reactions or narration changed in this unit of work.
+    changed_turns: list[Turn] = field(default_factory=list, repr=False)
 
     @property
     def stream(self) -> StreamId:
@@ -213,27 +222,11 @@ class Session(Aggregate):
         initiated = self._record(
             actor, EventType.INTERACTION_INITIATED, {**base, **_initiation(turn)}, about=about
         )
-        play = _Play(
-            actor, cast, turn, director.Places(campaign.world_state, campaign.character_ids)
-        )
-        play.conditions.update(_conditions(campaign.world_state))
-        outcomes = []
-        for index, action in enumerate(turn.actions):
-            verdict = director.check(turn.id, index, action, cast, play.places, play.conditions)
-            changes = plan(action, verdict, cast, play.conditions)
-            outcome = replace(verdict, consequences=tuple(describe(c, action) for c in changes))
-            event_type, payload = _action_event(action, turn)
-            payload |= {
-                "location": play.places.of(action.character_id),
-                "witnesses": [str(w) for w in director.witnesses(action, play.places)],
-                "outcome": outcome.as_dict(),
-            }
-            performed = self._record(
-                actor, event_type, {**base, **payload}, about=about, caused_by=initiated
-            )
-            for change in changes:
-                play.enact(change, performed)
-            outcomes.append(outcome)
+        play = _Play.of(actor, campaign, cast, turn)
+        outcomes = [
+            self._perform(play, index, action, base, caused_by=initiated)[0]
+            for index, action in enumerate(turn.actions)
+        ]
         self._change_world(actor, campaign, turn, play, initiated)
         self._record(
             actor,
@@ -255,10 +248,137 @@ class Session(Aggregate):
         )
         return tuple(outcomes)
 
+    def _perform(
+        self,
+        play: _Play,
+        index: int,
+        action: Action,
+        base: dict[str, Any],
+        *,
+        caused_by: DomainEvent | uuid.UUID,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[ActionOutcome, DomainEvent]:
+        """The director judges one action as the world stands; its event says where it
+        happened, who saw it and what came of it; its consequences follow from it."""
+        turn, cast = play.turn, play.cast
+        verdict = director.check(turn.id, index, action, cast, play.places, play.conditions)
+        changes = plan(action, verdict, cast, play.conditions)
+        outcome = replace(verdict, consequences=tuple(describe(c, action) for c in changes))
+        event_type, payload = _action_event(action, turn)
+        payload |= {
+            "location": play.places.of(action.character_id),
+            "witnesses": [str(w) for w in director.witnesses(action, play.places)],
+            "outcome": outcome.as_dict(),
+            **(extra or {}),
+        }
+        actor, cause = play.actor, caused_by if isinstance(caused_by, DomainEvent) else None
+        if isinstance(caused_by, uuid.UUID):  # an event committed earlier: known by its id
+            actor = replace(actor, causation_id=caused_by)
+        performed = self._record(
+            actor,
+            event_type,
+            {**base, **payload},
+            about=(AggregateType.INTERACTION, turn.id),
+            caused_by=cause,
+        )
+        for change in changes:
+            play.enact(change, performed)
+        return outcome, performed
+
+    def react(
+        self,
+        actor: Actor,
+        campaign: Campaign,
+        cast: dict[uuid.UUID, Character],
+        turn: Turn,
+        replies: list[PersonaReply],
+    ) -> Turn:
+        """AI-played characters answer what they witnessed: each reply is judged by the
+        director like a human action, recorded as caused by the event it answers, and kept
+        on the turn. Rolls continue the turn's seeded sequence."""
+        if turn.session_id != self.id:
+            raise InvalidInput("This turn belongs to another session.", "turnId")
+        if turn.reactions or turn.narration_status is not NarrationStatus.PENDING:
+            raise InvalidInput("This turn's characters have already reacted.", "turnId")
+        for reply in replies:
+            if reply.action.character_id not in campaign.ai_character_ids:
+                raise Forbidden("Only AI-played characters react on their own.")
+        base = {
+            "interactionId": str(turn.id),
+            "campaignId": str(self.campaign_id),
+            "sessionId": str(self.id),
+        }
+        play = _Play.of(actor, campaign, cast, turn)
+        reactions = []
+        first = None
+        for offset, reply in enumerate(replies):
+            outcome, performed = self._perform(
+                play,
+                len(turn.actions) + offset,
+                reply.action,
+                base,
+                caused_by=reply.answers,
+                extra={
+                    "aiControlled": True,
+                    "modelUsed": reply.model_used,
+                    "fallback": reply.fallback,
+                },
+            )
+            first = first or performed
+            reactions.append(
+                Reaction(reply.action, outcome, reply.answers, reply.model_used, reply.fallback)
+            )
+        if first is not None:
+            self._change_world(actor, campaign, turn, play, first)
+        return self._change_turn(turn, reactions=tuple(reactions))
+
+    def narrated(
+        self, actor: Actor, turn: Turn, text: str, model_used: str, fallback: bool, usage: Usage
+    ) -> Turn:
+        """The chronicler finished: the whole text is saved on the turn, once."""
+        if turn.narration_status in (NarrationStatus.DONE, NarrationStatus.FAILED):
+            raise InvalidInput("This turn's narration is already over.", "turnId")
+        self._record(
+            actor,
+            EventType.TURN_NARRATED,
+            {
+                "turnId": str(turn.id),
+                "sessionId": str(self.id),
+                "campaignId": str(self.campaign_id),
+                "turnNumber": turn.number,
+                "text": text,
+                "wordCount": len(text.split()),
+                "modelUsed": model_used,
+                "fallback": fallback,
+                "usage": usage.as_dict(),
+            },
+            about=(AggregateType.INTERACTION, turn.id),
+        )
+        return self._change_turn(
+            turn,
+            narration_status=NarrationStatus.DONE,
+            narrative=text,
+            model_used=model_used,
+            fallback=fallback,
+        )
+
+    def narration_failed(self, turn: Turn, reason: str) -> Turn:
+        """The turn will not be narrated: it says why rather than stay pending."""
+        return self._change_turn(
+            turn, narration_status=NarrationStatus.FAILED, narration_error=reason[:500]
+        )
+
+    def _change_turn(self, turn: Turn, **changes: Any) -> Turn:
+        changed = replace(turn, **changes)
+        self.changed_turns.append(changed)
+        self._touch()
+        return changed
+
     def _change_world(
         self, actor: Actor, campaign: Campaign, turn: Turn, play: _Play, initiated: DomainEvent
     ) -> None:
-        """One world change per turn: where movers now stand, who is now hurt."""
+        """One world change per turn (and one for its reactions): where movers now stand,
+        who is now hurt."""
         patch: dict[str, Any] = {}
         if play.moves:
             patch["locations"] = play.moves
@@ -288,6 +408,15 @@ class _Play:
     conditions: dict[str, str] = field(default_factory=dict)
     moves: dict[str, str] = field(default_factory=dict)
     hurt: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, actor: Actor, campaign: Campaign, cast: dict[uuid.UUID, Character], turn: Turn
+    ) -> _Play:
+        """Play as the campaign's world stands now."""
+        play = cls(actor, cast, turn, director.Places(campaign.world_state, campaign.character_ids))
+        play.conditions.update(_conditions(campaign.world_state))
+        return play
 
     def enact(self, change: Change, cause: DomainEvent) -> None:
         """World changes gather for the turn's one world event; character changes are

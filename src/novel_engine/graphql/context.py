@@ -15,6 +15,7 @@ from novel_engine.domain.principal import Principal
 from novel_engine.graphql.loaders import Loader
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.subscriptions.live import LiveEvents
+from novel_engine.subscriptions.narrative import NarrativeFeeds
 from novel_engine.subscriptions.presence import Presence
 
 L = TypeVar("L", bound=Loader[Any, Any])
@@ -34,6 +35,7 @@ class Services:
     tokens: TokenIssuer
     live: LiveEvents
     presence: Presence
+    narrative: NarrativeFeeds
 
 
 @dataclass

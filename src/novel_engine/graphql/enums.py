@@ -15,6 +15,7 @@ from novel_engine.domain.character import (
 from novel_engine.domain.errors import ErrorCode
 from novel_engine.domain.events import AggregateType
 from novel_engine.domain.messagebus import JobStatus
+from novel_engine.domain.narration import NarrationStatus
 from novel_engine.domain.session import ActionKind, SessionStatus
 from novel_engine.domain.story import Genre, PlotPoint, Tone
 
@@ -32,6 +33,7 @@ for _enum in (
     ActionKind,
     SessionStatus,
     JobStatus,
+    NarrationStatus,
 ):
     strawberry.enum(_enum)
 
@@ -43,6 +45,7 @@ __all__ = [
     "ErrorCode",
     "Genre",
     "JobStatus",
+    "NarrationStatus",
     "PlotPoint",
     "RelationshipType",
     "SessionStatus",

@@ -76,6 +76,19 @@ def parse_position_cursor(cursor: str | None) -> int:
     return int(body)
 
 
+def chunk_cursor(cursor: int) -> str:
+    return _encode(f"n:{cursor}")
+
+
+def parse_chunk_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    body = _decode(cursor, "n:")
+    if not body.isdigit():
+        raise InvalidInput("after is not a narrative chunk cursor.", "after")
+    return int(body)
+
+
 def list_cursor(created_at: datetime, id: uuid.UUID) -> str:
     return _encode(f"l:{created_at.isoformat()}|{id}")
 

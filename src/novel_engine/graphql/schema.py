@@ -28,6 +28,7 @@ from novel_engine.graphql.identity.queries import IdentityQuery
 from novel_engine.graphql.limits import operation_limits
 from novel_engine.graphql.sessions.mutations import SessionsMutation
 from novel_engine.graphql.sessions.queries import SessionsQuery
+from novel_engine.graphql.sessions.subscriptions import SessionsSubscription
 from novel_engine.graphql.stories.mutations import StoriesMutation
 from novel_engine.graphql.stories.queries import StoriesQuery
 
@@ -46,7 +47,7 @@ Mutation = merge_types(
     "Mutation",
     (IdentityMutation, CharactersMutation, StoriesMutation, CampaignsMutation, SessionsMutation),
 )
-Subscription = merge_types("Subscription", (EventsSubscription,))
+Subscription = merge_types("Subscription", (EventsSubscription, SessionsSubscription))
 
 
 class NovelSchema(strawberry.Schema):

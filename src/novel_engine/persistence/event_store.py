@@ -137,6 +137,15 @@ class SqlEventReader:
         async with self._engine.connect() as conn:
             return await read_pages(conn, keys)
 
+    async def about(self, aggregate_id: uuid.UUID) -> list[StoredEvent]:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(events)
+                .where(events.c.aggregate_id == aggregate_id)
+                .order_by(events.c.stream_id, events.c.position)
+            )
+            return [to_stored_event(row) for row in found]
+
     async def head(self, stream_id: uuid.UUID) -> int:
         async with self._engine.connect() as conn:
             found = await conn.execute(

@@ -259,6 +259,7 @@ class SqlCampaignRepository(_CastRepository[Campaign]):
     def __init__(self, conn: AsyncConnection, tracker: Tracker) -> None:
         super().__init__(conn, tracker)
         self._stored_members: dict[uuid.UUID, set[uuid.UUID]] = {}
+        self._stored_ai: dict[uuid.UUID, set[uuid.UUID]] = {}
 
     async def get(self, campaign_id: uuid.UUID) -> Campaign | None:
         found = await self._load(campaigns.c.id == campaign_id)
@@ -280,14 +281,24 @@ class SqlCampaignRepository(_CastRepository[Campaign]):
         by_campaign: dict[uuid.UUID, dict[uuid.UUID, Member]] = {i: {} for i in ids}
         for row in members:
             by_campaign[row.campaign_id][row.user_id] = rows.to_member(row)
+        played = await self._conn.execute(
+            select(campaign_characters.c.campaign_id, campaign_characters.c.character_id).where(
+                campaign_characters.c.campaign_id.in_(ids), campaign_characters.c.ai_controlled
+            )
+        )
+        ai: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in ids}
+        for campaign_id, character_id in played:
+            ai[campaign_id].add(character_id)
         loaded = []
         for row in found:
             campaign = Campaign(
                 **rows.campaign_fields(row),
                 members=by_campaign[row.id],
                 character_ids=casts[row.id],
+                ai_character_ids=set(ai[row.id]),
             )
             self._stored_members[campaign.id] = set(campaign.members)
+            self._stored_ai[campaign.id] = ai[row.id]
             self._track(campaign)
             loaded.append(campaign)
         return loaded
@@ -305,6 +316,19 @@ class SqlCampaignRepository(_CastRepository[Campaign]):
             )
             stored_members.update(m.user_id for m in new_members)
         await self._write_cast(campaign.id, campaign.character_ids)
+        stored_ai = self._stored_ai.setdefault(campaign.id, set())
+        playing = campaign.ai_character_ids & set(campaign.character_ids)
+        for flag, changed in ((True, playing - stored_ai), (False, stored_ai - playing)):
+            if changed:
+                await self._conn.execute(
+                    update(campaign_characters)
+                    .where(
+                        campaign_characters.c.campaign_id == campaign.id,
+                        campaign_characters.c.character_id.in_(changed),
+                    )
+                    .values(ai_controlled=flag)
+                )
+        self._stored_ai[campaign.id] = set(playing)
 
 
 class SqlSessionRepository(_Repository[Session]):
@@ -348,6 +372,10 @@ class SqlSessionRepository(_Repository[Session]):
         ).one_or_none()
         return rows.to_turn(row) if row else None
 
+    async def turn(self, turn_id: uuid.UUID) -> Turn | None:
+        row = (await self._conn.execute(select(turns).where(turns.c.id == turn_id))).one_or_none()
+        return rows.to_turn(row) if row else None
+
     async def persist(self, session: Session) -> None:
         if self._tracker.is_new(session):
             await self._insert(session, rows.session_values(session))
@@ -356,6 +384,11 @@ class SqlSessionRepository(_Repository[Session]):
         if session.new_turns:
             await self._conn.execute(turns.insert(), [rows.turn_row(t) for t in session.new_turns])
             session.new_turns.clear()
+        for turn in session.changed_turns:
+            await self._conn.execute(
+                update(turns).where(turns.c.id == turn.id).values(rows.turn_narration_values(turn))
+            )
+        session.changed_turns.clear()
 
 
 class SqlUserRepository(_Repository[User]):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
+from novel_engine.domain.actions import Action, ActionOutcome
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign, CampaignRole, Member
 from novel_engine.domain.character import (
@@ -19,6 +19,7 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
+from novel_engine.domain.narration import NarrationStatus, Reaction
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
 from novel_engine.domain.user import User
@@ -65,6 +66,7 @@ def campaign_fields(row: Row[Any]) -> dict[str, Any]:
         "description": row.description,
         "world_state": row.world_state,
         "world_version": row.world_version,
+        "narration_style": row.narration_style,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -116,21 +118,19 @@ def to_turn(row: Row[Any]) -> Turn:
         session_id=row.session_id,
         campaign_id=row.campaign_id,
         number=row.number,
-        actions=tuple(
-            Action(
-                uuid.UUID(a["characterId"]),
-                ActionKind(a["kind"]),
-                a["intent"],
-                tuple(uuid.UUID(t) for t in a["targetIds"]),
-            )
-            for a in row.actions
-        ),
+        actions=tuple(Action.from_dict(a) for a in row.actions),
         submitted_by=row.submitted_by,
         created_at=row.created_at,
         correlation_id=row.correlation_id,
         idempotency_key=row.idempotency_key,
         request_hash=row.request_hash,
         outcomes=tuple(ActionOutcome.from_dict(o) for o in row.outcomes),
+        reactions=tuple(Reaction.from_dict(r) for r in row.reactions),
+        narration_status=NarrationStatus(row.narration_status),
+        narrative=row.narrative,
+        narration_error=row.narration_error,
+        model_used=row.model_used,
+        fallback=row.fallback,
     )
 
 
@@ -220,6 +220,7 @@ def campaign_values(campaign: Campaign) -> dict[str, Any]:
         "description": campaign.description,
         "world_state": campaign.world_state,
         "world_version": campaign.world_version,
+        "narration_style": campaign.narration_style,
         **_base_values(campaign),
     }
 
@@ -257,6 +258,19 @@ def turn_row(turn: Turn) -> dict[str, Any]:
         "idempotency_key": turn.idempotency_key,
         "request_hash": turn.request_hash,
         "outcomes": [o.as_dict() for o in turn.outcomes],
+        **turn_narration_values(turn),
+    }
+
+
+def turn_narration_values(turn: Turn) -> dict[str, Any]:
+    """What happens to a turn after it is played: its reactions and its narration."""
+    return {
+        "reactions": [r.as_dict() for r in turn.reactions],
+        "narration_status": turn.narration_status.value,
+        "narrative": turn.narrative,
+        "narration_error": turn.narration_error,
+        "model_used": turn.model_used,
+        "fallback": turn.fallback,
     }
 
 

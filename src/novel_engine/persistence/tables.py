@@ -256,6 +256,8 @@ narrative_chunks = Table(
     Column("turn_id", Uuid, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("text", Text, nullable=False),
+    # The turn's last chunk: no text, it says the narration is over.
+    Column("done", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("turn_id", "sequence"),
     Index("ix_narrative_chunks_session_id_id", "session_id", "id"),
@@ -305,7 +307,7 @@ events = Table(
     Column("event_id", Uuid, nullable=False, unique=True),
     Column("event_type", String(100), nullable=False),
     Column("event_version", String(20), nullable=False),
-    Column("aggregate_id", Uuid, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False, index=True),
     Column("aggregate_type", String(20), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("correlation_id", Uuid, nullable=False, index=True),

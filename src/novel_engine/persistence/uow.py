@@ -14,6 +14,7 @@ from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.engine import as_writer
+from novel_engine.persistence.narration import SqlNarrationRepository
 from novel_engine.persistence.repositories import (
     SqlCampaignRepository,
     SqlCharacterRepository,
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     campaigns: SqlCampaignRepository
     sessions: SqlSessionRepository
     users: SqlUserRepository
+    narration: SqlNarrationRepository
 
     def __init__(
         self,
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.campaigns = SqlCampaignRepository(self._conn, tracker)
         self.sessions = SqlSessionRepository(self._conn, tracker)
         self.users = SqlUserRepository(self._conn, tracker)
+        self.narration = SqlNarrationRepository(self._conn)
         self._tracker = tracker
         return self
 

@@ -17,15 +17,18 @@ from novel_engine.domain.messagebus import Handlers, MessageBus
 from novel_engine.graphql.context import Services
 from novel_engine.models import factory as models
 from novel_engine.models.recording import InMemoryCallRecorder
+from novel_engine.narrative.engine import StoryEngine
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.jobs import JobQueries
+from novel_engine.persistence.narration import SqlNarrativeReader
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.persistence.uow import SqlUnitOfWork
 from novel_engine.persistence.workers import JobWorkers
 from novel_engine.subscriptions.hub import EventHub, InProcessHub
 from novel_engine.subscriptions.live import LiveEvents
+from novel_engine.subscriptions.narrative import HubNarrativePublisher, NarrativeFeeds
 from novel_engine.subscriptions.presence import (
     MemoryPresenceStore,
     Presence,
@@ -86,6 +89,14 @@ async def bootstrap(
         stack.push_async_callback(presence.close)
 
         handlers = server_handlers(live)
+        narrative = NarrativeFeeds(hub, SqlNarrativeReader(engine))
+        story = StoryEngine(
+            model,
+            SqlEventReader(engine),
+            HubNarrativePublisher(hub),
+            reactions_per_turn=settings.reactions_per_turn,
+        )
+        handlers.include(story.handlers())
         if extra is not None:
             handlers.include(extra)
         bus = MessageBus(handlers)
@@ -108,6 +119,7 @@ async def bootstrap(
             tokens=JwtTokens(settings.secret_key),
             live=live,
             presence=presence,
+            narrative=narrative,
         )
         yield Runtime(
             settings, engine, hub, live, presence, bus, workers, JobQueries(engine), services, model

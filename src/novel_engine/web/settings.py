@@ -26,6 +26,10 @@ class ConfigurationError(Exception):
     """The environment describes a server that cannot run; the message says how to fix it."""
 
 
+# How many AI-played characters may react to one turn (each is a model call).
+MAX_REACTIONS_PER_TURN = 20
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -45,6 +49,7 @@ class Settings:
     presence_ttl: float = 30.0
     job_concurrency: int = 4
     job_lease_seconds: float = 30.0
+    reactions_per_turn: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +60,12 @@ class Settings:
         redis_url = _redis_url(env.get("NOVEL_ENGINE_REDIS_URL") or None)
         job_concurrency = int(_positive(env, "NOVEL_ENGINE_JOB_CONCURRENCY", 4, whole=True))
         job_lease_seconds = _positive(env, "NOVEL_ENGINE_JOB_LEASE_SECONDS", 30.0)
+        reactions = env.get("NOVEL_ENGINE_REACTIONS_PER_TURN") or "3"
+        if not reactions.isdigit() or int(reactions) > MAX_REACTIONS_PER_TURN:
+            raise ConfigurationError(
+                "NOVEL_ENGINE_REACTIONS_PER_TURN must be a whole number from 0 to "
+                f"{MAX_REACTIONS_PER_TURN}, not {reactions!r}."
+            )
         # Last: a refused configuration must not leave a generated key behind.
         secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or _embedded_secret(url)
         return cls(
@@ -64,6 +75,7 @@ class Settings:
             **models,
             job_concurrency=job_concurrency,
             job_lease_seconds=job_lease_seconds,
+            reactions_per_turn=int(reactions),
         )
 
 

@@ -54,7 +54,7 @@ async def add_character(uow: UnitOfWork, actor: Actor, command: AddCampaignChara
     async with uow:
         campaign = await visible_campaign(uow, actor, command.campaign_id)
         character = await visible_character(uow, actor, command.character_id, "characterId")
-        campaign.add_character(actor, character)
+        campaign.add_character(actor, character, ai_controlled=command.ai_controlled)
         await uow.commit()
     return campaign
 

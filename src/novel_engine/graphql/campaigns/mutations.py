@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -71,7 +73,17 @@ class CampaignsMutation:
 
     @strawberry.mutation(graphql_type=AddCampaignCharacterResult.annotation)
     async def add_campaign_character(
-        self, info: Info, campaign_id: strawberry.ID, character_id: strawberry.ID
+        self,
+        info: Info,
+        campaign_id: strawberry.ID,
+        character_id: strawberry.ID,
+        ai_controlled: Annotated[
+            bool,
+            strawberry.argument(
+                description="A persona agent plays this character: it reacts in character "
+                "each turn to what it witnessed; otherwise members play it."
+            ),
+        ] = False,
     ) -> Campaign | Error:
         ctx = info.context
         return await AddCampaignCharacterResult.attempt(
@@ -81,6 +93,7 @@ class CampaignsMutation:
                 commands.AddCampaignCharacter(
                     require_id(campaign_id, "campaignId", "campaign"),
                     require_id(character_id, "characterId", "character"),
+                    ai_controlled,
                 ),
             ),
             Campaign.from_model,

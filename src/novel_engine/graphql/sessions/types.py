@@ -12,7 +12,7 @@ from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader
 from novel_engine.graphql.campaigns.types import Campaign
 from novel_engine.graphql.characters.types import Character, characters_by_ids
 from novel_engine.graphql.context import Info
-from novel_engine.graphql.enums import ActionKind, SessionStatus
+from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatus
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.sessions.loaders import SessionByIdLoader, TurnsByPageLoader
@@ -72,6 +72,18 @@ class Turn:
     outcomes: list[ActionOutcome] = strawberry.field(
         description="One per action, in order; empty for turns played before outcomes."
     )
+    reactions: list[ActionOutcome] = strawberry.field(
+        description="What AI-played characters did in answer, resolved like any action."
+    )
+    narration_status: NarrationStatus
+    narrative: str | None = strawberry.field(description="The turn as prose, once narrated (DONE).")
+    narration_error: str | None = strawberry.field(description="Why narration FAILED.")
+    model_used: str | None = strawberry.field(
+        description="The model that wrote the narrative, as provider/model."
+    )
+    fallback: bool = strawberry.field(
+        description="The configured model could not answer; the offline model wrote it."
+    )
     created_at: datetime
     correlation_id: strawberry.ID = strawberry.field(
         description="The correlationId of every event this turn wrote."
@@ -89,6 +101,12 @@ class Turn:
             outcomes=[
                 ActionOutcome.from_model(a, o) for a, o in zip(t.actions, t.outcomes, strict=False)
             ],
+            reactions=[ActionOutcome.from_model(r.action, r.outcome) for r in t.reactions],
+            narration_status=t.narration_status,
+            narrative=t.narrative,
+            narration_error=t.narration_error,
+            model_used=t.model_used,
+            fallback=t.fallback,
             created_at=t.created_at,
             correlation_id=strawberry.ID(str(t.correlation_id)),
             submitted_by_id=t.submitted_by,

@@ -60,11 +60,14 @@ def upgrade() -> None:
         ),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_narrative_chunks"),
         sa.UniqueConstraint("turn_id", "sequence", name="uq_narrative_chunks_turn_id_sequence"),
     )
     op.create_index("ix_narrative_chunks_session_id_id", "narrative_chunks", ["session_id", "id"])
+    # A turn's events (its interaction) are read back by the engine that narrates it.
+    op.create_index("ix_events_aggregate_id", "events", ["aggregate_id"])
     op.create_table(
         "model_calls",
         sa.Column("id", SERIAL, primary_key=True, autoincrement=True),
@@ -94,6 +97,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("model_calls")
     op.drop_table("narrative_chunks")
+    op.drop_index("ix_events_aggregate_id", "events")
     with op.batch_alter_table("turns") as batch:
         for column in (
             "fallback",

@@ -1,0 +1,120 @@
+"""What the story engine's jobs write: persona reactions and a turn's narration. Each is
+one unit of work; the model calls that decide what to write happen before, outside it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from novel_engine.domain.actions import ActionKind
+from novel_engine.domain.actor import Actor
+from novel_engine.domain.campaign import Campaign
+from novel_engine.domain.character import Character
+from novel_engine.domain.errors import NotFound
+from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, PersonaReply, Usage
+from novel_engine.domain.ports import UnitOfWork
+from novel_engine.domain.session import Session, Turn
+
+OVER = (NarrationStatus.DONE, NarrationStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class TurnSetting:
+    """A played turn with everything its narration and its personas draw on."""
+
+    session: Session
+    campaign: Campaign
+    turn: Turn
+    cast: dict[uuid.UUID, Character]
+    chunks: list[NarrativeChunk]
+
+
+async def setting(uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID) -> TurnSetting:
+    """Read (in `uow`, which is not committed) a turn and its world as they stand."""
+    session = await uow.sessions.get(session_id)
+    campaign = await uow.campaigns.get(session.campaign_id) if session else None
+    turn = await uow.sessions.turn(turn_id)
+    if session is None or campaign is None or turn is None:
+        raise NotFound("No such turn: its session or campaign is gone.", "turnId")
+    characters = await uow.characters.get_many(campaign.character_ids)
+    chunks = await uow.narration.chunks(turn_id)
+    return TurnSetting(session, campaign, turn, {c.id: c for c in characters}, chunks)
+
+
+async def react(
+    uow: UnitOfWork,
+    actor: Actor,
+    session_id: uuid.UUID,
+    turn_id: uuid.UUID,
+    replies: list[PersonaReply],
+) -> Turn | None:
+    """Resolve and record the personas' replies; None when the turn's characters have
+    already reacted or the turn is gone. Locks in submit_turn's order (the characters a
+    reply may change, then the session, then the campaign), so the two cannot deadlock."""
+    changing = {
+        t
+        for r in replies
+        if r.action.kind in (ActionKind.ATTACK, ActionKind.DIALOGUE)
+        for t in r.action.target_ids
+    }
+    locked = await uow.characters.get_many(sorted(changing), lock=True)
+    session = await uow.sessions.get(session_id)
+    campaign = await uow.campaigns.get(session.campaign_id) if session else None
+    turn = await uow.sessions.turn(turn_id)
+    if session is None or campaign is None or turn is None or turn.reactions:
+        await uow.commit()  # nothing to write; a job's commit still marks it done
+        return None
+    others = await uow.characters.get_many(
+        sorted(set(campaign.character_ids) - {c.id for c in locked})
+    )
+    cast = {c.id: c for c in [*locked, *others]}
+    playing = [r for r in replies if r.action.character_id in cast]
+    changed = session.react(actor, campaign, cast, turn, playing)
+    await uow.commit()
+    return changed
+
+
+async def add_chunk(uow: UnitOfWork, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
+    stored = await uow.narration.add(chunk)
+    await uow.commit()
+    return stored
+
+
+async def narrated(
+    uow: UnitOfWork,
+    actor: Actor,
+    turn_id: uuid.UUID,
+    text: str,
+    model_used: str,
+    fallback: bool,
+    usage: Usage,
+) -> tuple[NarrativeChunk, int] | None:
+    """Save the turn's text and its `narratives.turn.narrated` event with the chunk that
+    ends its stream, in one transaction; the stored chunk and the cursor before it, or
+    None if the turn is gone or already over."""
+    return await _end(
+        uow, turn_id, lambda s, t: s.narrated(actor, t, text, model_used, fallback, usage)
+    )
+
+
+async def narration_failed(
+    uow: UnitOfWork, turn_id: uuid.UUID, reason: str
+) -> tuple[NarrativeChunk, int] | None:
+    """The turn will not be narrated: it says why, and its stream ends."""
+    return await _end(uow, turn_id, lambda s, t: s.narration_failed(t, reason))
+
+
+async def _end(
+    uow: UnitOfWork, turn_id: uuid.UUID, end: Callable[[Session, Turn], Turn]
+) -> tuple[NarrativeChunk, int] | None:
+    turn = await uow.sessions.turn(turn_id)
+    session = await uow.sessions.get(turn.session_id) if turn else None
+    if turn is None or session is None or turn.narration_status in OVER:
+        await uow.commit()  # nothing to write; a job's commit still marks it done
+        return None
+    end(session, turn)
+    written = await uow.narration.chunks(turn_id)
+    stored = await uow.narration.add(NarrativeChunk(session.id, turn.id, len(written), "", True))
+    await uow.commit()
+    return stored

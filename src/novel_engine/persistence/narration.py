@@ -1,0 +1,102 @@
+"""Narrative chunks: written by the chronicler's job inside its unit of work, read back by
+live subscribers to start from and to heal gaps."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from novel_engine.domain.events import utcnow
+from novel_engine.domain.narration import NarrationStatus, NarrativeChunk
+from novel_engine.persistence.tables import narrative_chunks, turns
+
+_chunks = narrative_chunks.c
+
+
+class SqlNarrationRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
+        found = await self._conn.execute(
+            select(narrative_chunks).where(_chunks.turn_id == turn_id).order_by(_chunks.sequence)
+        )
+        return [to_chunk(row) for row in found]
+
+    async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
+        previous = await self._conn.scalar(
+            select(func.coalesce(func.max(_chunks.id), 0)).where(
+                _chunks.session_id == chunk.session_id
+            )
+        )
+        cursor = await self._conn.scalar(
+            narrative_chunks.insert()
+            .values(
+                session_id=chunk.session_id,
+                turn_id=chunk.turn_id,
+                sequence=chunk.sequence,
+                text=chunk.text,
+                done=chunk.done,
+                created_at=utcnow(),
+            )
+            .returning(_chunks.id)
+        )
+        if chunk.sequence == 0 and not chunk.done:
+            await self._conn.execute(
+                update(turns)
+                .where(turns.c.id == chunk.turn_id)
+                .values(narration_status=NarrationStatus.STREAMING.value)
+            )
+        return NarrativeChunk(
+            chunk.session_id, chunk.turn_id, chunk.sequence, chunk.text, chunk.done, int(cursor)
+        ), int(previous or 0)
+
+
+class SqlNarrativeReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def after(self, session_id: uuid.UUID, cursor: int, limit: int) -> list[NarrativeChunk]:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(narrative_chunks)
+                .where(_chunks.session_id == session_id, _chunks.id > cursor)
+                .order_by(_chunks.id)
+                .limit(limit)
+            )
+            return [to_chunk(row) for row in found]
+
+    async def current(self, session_id: uuid.UUID) -> tuple[list[NarrativeChunk], int]:
+        async with self._engine.connect() as conn:
+            last = (
+                await conn.execute(
+                    select(narrative_chunks)
+                    .where(_chunks.session_id == session_id)
+                    .order_by(_chunks.id.desc())
+                    .limit(1)
+                )
+            ).one_or_none()
+            if last is None:
+                return [], 0
+            if last.done:
+                return [], int(last.id)
+            found = await conn.execute(
+                select(narrative_chunks)
+                .where(_chunks.turn_id == last.turn_id, _chunks.id <= last.id)
+                .order_by(_chunks.id)
+            )
+            return [to_chunk(row) for row in found], int(last.id)
+
+
+def to_chunk(row: Row[Any]) -> NarrativeChunk:
+    return NarrativeChunk(
+        session_id=row.session_id,
+        turn_id=row.turn_id,
+        sequence=row.sequence,
+        text=row.text,
+        done=row.done,
+        cursor=int(row.id),
+    )

@@ -1,0 +1,138 @@
+"""A session's narration, live: chunks published through the hub as the chronicler
+stores them, and a stream per subscriber that starts from the store and heals from it.
+
+Each published chunk names the cursor before it in its session (one narration runs at a
+time per session), so a subscriber knows whether it missed one; when it did, or when the
+hub reports a gap, or after a quiet spell, it reads the store after the last chunk it
+sent. Chunks come in cursor order, with no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncGenerator
+from dataclasses import asdict
+
+from novel_engine.domain.narration import NarrativeChunk
+from novel_engine.domain.ports import NarrativeReader
+from novel_engine.subscriptions.hub import EventHub
+
+log = logging.getLogger(__name__)
+
+READ_BATCH = 200
+INBOX_LIMIT = 1_000
+IDLE_CHECK = 15.0
+
+
+def narrative_channel(session_id: uuid.UUID) -> str:
+    return f"novel-engine:narrative:{session_id}"
+
+
+class HubNarrativePublisher:
+    """Tells every process's subscribers of a stored chunk (best effort: they heal)."""
+
+    def __init__(self, hub: EventHub) -> None:
+        self._hub = hub
+
+    async def publish(self, chunk: NarrativeChunk, previous: int) -> None:
+        message = {**asdict(chunk), "previous": previous}
+        message["session_id"] = str(chunk.session_id)
+        message["turn_id"] = str(chunk.turn_id)
+        try:
+            await self._hub.publish(
+                narrative_channel(chunk.session_id), json.dumps(message).encode()
+            )
+        except Exception:
+            log.warning("narrative chunk %s not published; subscribers heal", chunk.cursor)
+
+
+class _Inbox:
+    """The hub listener of one subscriber: chunks as published, or word of a gap."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[NarrativeChunk, int] | None] = asyncio.Queue()
+
+    def deliver(self, message: bytes) -> None:
+        if self.queue.qsize() >= INBOX_LIMIT:
+            self.gap()
+            return
+        try:
+            data = json.loads(message)
+            chunk = NarrativeChunk(
+                uuid.UUID(data["session_id"]),
+                uuid.UUID(data["turn_id"]),
+                int(data["sequence"]),
+                str(data["text"]),
+                bool(data["done"]),
+                int(data["cursor"]),
+            )
+            self.queue.put_nowait((chunk, int(data["previous"])))
+        except (ValueError, KeyError, TypeError):
+            self.gap()
+
+    def gap(self) -> None:
+        self.queue.put_nowait(None)
+
+
+class NarrativeFeeds:
+    def __init__(self, hub: EventHub, reader: NarrativeReader) -> None:
+        self._hub = hub
+        self._reader = reader
+
+    def stream(
+        self, session_id: uuid.UUID, after: int | None
+    ) -> AsyncGenerator[NarrativeChunk, None]:
+        return narrative_stream(self._hub, self._reader, session_id, after)
+
+
+async def narrative_stream(
+    hub: EventHub, reader: NarrativeReader, session_id: uuid.UUID, after: int | None
+) -> AsyncGenerator[NarrativeChunk, None]:
+    """The session's chunks: with `after`, every chunk after that cursor, then live;
+    without, the chunks so far of the turn being narrated, then live."""
+    inbox = _Inbox()
+    channel = narrative_channel(session_id)
+    await hub.subscribe(channel, inbox)  # before reading, so nothing falls between
+    try:
+        if after is None:
+            current, last = await reader.current(session_id)
+            for chunk in current:
+                yield chunk
+        else:
+            last = after
+        while True:
+            async for chunk in _read_after(reader, session_id, last):
+                last = chunk.cursor
+                yield chunk
+            while True:
+                try:
+                    async with asyncio.timeout(IDLE_CHECK):
+                        message = await inbox.queue.get()
+                except TimeoutError:
+                    break  # a quiet spell: check the store
+                if message is None:
+                    break  # a gap: read the store
+                chunk, previous = message
+                if chunk.cursor <= last:
+                    continue  # already sent (read from the store)
+                if previous != last:
+                    break  # one was missed: read the store
+                last = chunk.cursor
+                yield chunk
+    finally:
+        await hub.unsubscribe(channel, inbox)
+
+
+async def _read_after(
+    reader: NarrativeReader, session_id: uuid.UUID, cursor: int
+) -> AsyncGenerator[NarrativeChunk, None]:
+    while True:
+        page = await reader.after(session_id, cursor, READ_BATCH)
+        for chunk in page:
+            yield chunk
+        if len(page) < READ_BATCH:
+            return
+        cursor = page[-1].cursor
