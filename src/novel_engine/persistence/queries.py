@@ -95,6 +95,7 @@ class CampaignRecord:
     description: str
     world_state: dict[str, Any]
     world_version: int
+    narration_style: str
     version: int
     created_at: datetime
     updated_at: datetime

@@ -84,6 +84,10 @@ class Campaign:
     description: str
     world_state: JSON
     world_version: int
+    narration_style: str = strawberry.field(
+        description="How the chronicler writes this campaign's turns (empty: the genre's "
+        "own voice)."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -98,6 +102,7 @@ class Campaign:
             description=c.description,
             world_state=JSON(c.world_state),
             world_version=c.world_version,
+            narration_style=c.narration_style,
             version=c.version,
             created_at=c.created_at,
             updated_at=c.updated_at,
