@@ -20,6 +20,8 @@ class Reply:
     events: list[object] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Seconds between server-sent events, as a model writing at its own pace.
+    event_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,9 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
                 return
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            for event in reply.events:
+            for number, event in enumerate(reply.events):
+                if number:
+                    time.sleep(reply.event_delay)
                 data = event if isinstance(event, str) else json.dumps(event)
                 self.wfile.write(f"data: {data}\r\n\r\n".encode())
                 self.wfile.flush()
