@@ -219,34 +219,6 @@ async def test_turns_get_reactions_and_prose_streamed_to_every_kind_of_subscribe
     assert [n["payload"]["text"] for n in narrated] == [t["narrative"] for t in turns]
 
 
-async def test_a_subscriber_joining_mid_turn_gets_the_text_so_far_then_the_rest(
-    server: LiveServer,
-) -> None:
-    # given: a turn whose narration is under way (its first chunks stored)
-    game = await Game(server).set()
-    async with server.ws(game.ada) as watcher:
-        await watcher.subscribe("w", STREAM, {"session": game.session})
-        await asyncio.sleep(0.2)
-        await game.play(game.ada, [act(game.mira, "MOVE", "the ferry landing")])
-        [first] = await watcher.next_payloads("w", 1, within=30)
-
-        # when: a second co-author joins now
-        async with server.ws(game.bob) as late:
-            await late.subscribe("late", STREAM, {"session": game.session})
-            late_payloads = await until_done(late, "late", 1)
-        watcher_payloads = [first, *await until_done(watcher, "w", 1)]
-
-    # then: whatever it joined, it saw the whole turn or its end, in order, with no gap
-    [turn] = await game.narrated(1)
-    late_chunks = [p["data"]["narrativeStream"] for p in late_payloads]
-    texts = joined(watcher_payloads)
-    assert texts == {turn["id"]: turn["narrative"]}
-    # the late joiner got a suffix of the chunk sequence ending with done, no duplicates
-    sequences = [c["sequence"] for c in late_chunks]
-    assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
-    assert late_chunks[-1]["done"] is True
-
-
 async def test_a_stranger_cannot_follow_a_session_and_a_bad_cursor_is_refused(
     server: LiveServer,
 ) -> None:

@@ -5,13 +5,15 @@ turn and its events say."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from tests.integration.test_sessions_api import act
-from tests.integration.test_story_engine import EVENTS, Game
+from tests.integration.test_story_engine import EVENTS, STREAM, Game, joined, until_done
 from tests.live_server import LiveServer, live_server, settings_for
 from tests.model_servers import (
     FakeModelServer,
@@ -135,3 +137,33 @@ async def test_on_gemini_personas_answer_and_prose_streams(database_url: str) ->
     config = fake.requests[0].body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert "intent" in json.dumps(config)
+
+
+async def test_a_subscriber_joining_mid_turn_gets_the_text_so_far_then_the_rest(
+    database_url: str,
+) -> None:
+    # given: a model writing slowly, and a co-author watching from the start
+    slow = dataclasses.replace(
+        openai_stream([f"Line {n} of the tale. " for n in range(8)]), event_delay=0.15
+    )
+    fake = FakeModelServer([Reply(body=openai_answer(reaction_json("Hm."))), slow])
+    with fake.running():
+        async with engine_on(database_url, **openai(fake.url)) as server:
+            game = await Game(server).set()
+            async with server.ws(game.ada) as watcher:
+                await watcher.subscribe("w", STREAM, {"session": game.session})
+                await asyncio.sleep(0.2)
+                await game.play(game.ada, [act(game.mira, "MOVE", "the ferry landing")])
+                early = await watcher.next_payloads("w", 2, within=30)
+
+                # when: a second co-author joins while the turn is being written
+                async with server.ws(game.bob) as late:
+                    await late.subscribe("late", STREAM, {"session": game.session})
+                    late_payloads = await until_done(late, "late", 1)
+                watcher_payloads = [*early, *await until_done(watcher, "w", 1)]
+            [turn] = await game.narrated(1)
+
+    # then: both saw the whole turn, in order, with no gap and no duplicate
+    assert joined(watcher_payloads) == {turn["id"]: turn["narrative"]}
+    assert joined(late_payloads) == {turn["id"]: turn["narrative"]}
+    assert late_payloads == watcher_payloads
