@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from novel_engine.persistence.tables import events, metadata
+from novel_engine.persistence.tables import events, jobs, metadata
 from tests.graphql_client import AppClient
 
 CREATE_CHARACTER = """
@@ -60,6 +61,19 @@ async def count_rows(engine: AsyncEngine) -> dict[str, int]:
                 await conn.execute(select(func.count()).select_from(table))
             ).scalar_one()
     return counts
+
+
+async def settled_rows(engine: AsyncEngine, within: float = 30) -> dict[str, int]:
+    """Rows per table once the work after earlier commits (reactions, narration) is done:
+    a snapshot that only a new command can change."""
+    unfinished = select(func.count()).where(jobs.c.status.in_(["pending", "running"]))
+    async with asyncio.timeout(within):
+        while True:
+            async with engine.connect() as conn:
+                if (await conn.execute(unfinished)).scalar_one() == 0:
+                    break
+            await asyncio.sleep(0.05)
+    return await count_rows(engine)
 
 
 async def event_types(engine: AsyncEngine) -> list[str]:

@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql_client import AppClient
-from tests.integration.helpers import count_rows, create_campaign, create_character
+from tests.integration.helpers import create_campaign, create_character, settled_rows
 from tests.integration.test_campaigns_api import assert_refused, post_raw
 
 START = """
@@ -174,7 +174,7 @@ async def test_a_turn_records_linked_catalog_events_and_moves_characters(
 async def test_who_may_act_for_which_character(app_client: AppClient, engine: AsyncEngine) -> None:
     table = await Table(app_client).set()
     stranger_character = await create_character(app_client, table.bob, "Outsider")
-    before = await count_rows(engine)
+    before = await settled_rows(engine)
 
     not_yours = await table.submit(table.bob, [act(table.mira, "WAIT", "waits")])
     viewer = await table.submit(table.vic, [act(table.tam, "WAIT", "waits")])
@@ -191,7 +191,7 @@ async def test_who_may_act_for_which_character(app_client: AppClient, engine: As
     assert (bad_target["code"], bad_target["field"]) == ("INVALID_INPUT", "actions.0.targetIds")
     assert (empty["code"], empty["field"]) == ("INVALID_INPUT", "actions")
     assert (blank["code"], blank["field"]) == ("INVALID_INPUT", "actions.0.intent")
-    assert await count_rows(engine) == before
+    assert await settled_rows(engine) == before
     by_gamemaster = await table.submit(table.ada, [act(table.tam, "WAIT", "Tam hesitates")])
     assert by_gamemaster["__typename"] == "Turn"
 
@@ -203,16 +203,16 @@ async def test_a_retried_submit_returns_the_first_turn_and_writes_nothing(
     actions = [act(table.tam, "MOVE", "the docks")]
 
     first = await table.submit(table.bob, actions, key="turn-1")
-    before = await count_rows(engine)
+    before = await settled_rows(engine)
     retry = await table.submit(table.bob, actions, key="turn-1")
     different = await table.submit(table.bob, [act(table.tam, "MOVE", "home")], key="turn-1")
     someone_else = await table.submit(table.ada, actions, key="turn-1")
 
     assert retry == first
-    assert await count_rows(engine) == before
+    assert await settled_rows(engine) == before
     assert (different["code"], different["field"]) == ("IDEMPOTENCY_CONFLICT", "idempotencyKey")
     assert someone_else["code"] == "IDEMPOTENCY_CONFLICT"
-    assert await count_rows(engine) == before
+    assert await settled_rows(engine) == before
 
 
 async def test_concurrent_turns_resolve_one_at_a_time(app_client: AppClient) -> None:
@@ -324,7 +324,7 @@ async def test_a_lone_surrogate_in_a_move_is_refused_and_nothing_is_stored(
 ) -> None:
     # given
     table = await Table(app_client).set()
-    before = await count_rows(engine)
+    before = await settled_rows(engine)
     action = f'{{"characterId": "{table.tam["id"]}", "kind": "MOVE", "intent": "the \\ud800 pier"}}'
 
     # when
@@ -337,7 +337,7 @@ async def test_a_lone_surrogate_in_a_move_is_refused_and_nothing_is_stored(
 
     # then
     assert_refused(moved, "submitTurn", "actions.0.intent")
-    assert await count_rows(engine) == before
+    assert await settled_rows(engine) == before
     campaign = await table.events()
     assert campaign["worldState"] == {"weather": "rain"}
 

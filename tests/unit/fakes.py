@@ -8,6 +8,7 @@ real one would, refuses a stale write the same way, and writes nothing when it f
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -19,6 +20,7 @@ from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.events import DomainEvent, StoredEvent
+from novel_engine.domain.narration import NarrativeChunk
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.tracking import Tracker, TrackingRepository
@@ -39,6 +41,7 @@ class FakeStore:
     turns: list[Turn] = field(default_factory=list)
     story_entries: list[StoryEntry] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
+    chunks: list[NarrativeChunk] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
@@ -147,10 +150,41 @@ class FakeSessionRepository(FakeRepository[Session]):
             None,
         )
 
+    async def turn(self, turn_id: uuid.UUID) -> Turn | None:
+        return next((t for t in self.turns if t.id == turn_id), None)
+
     async def persist(self, session: Session) -> None:
         self.turns.extend(session.new_turns)
         session.new_turns.clear()
+        for changed in session.changed_turns:
+            index = next(i for i, t in enumerate(self.turns) if t.id == changed.id)
+            self.turns[index] = changed
+        session.changed_turns.clear()
         await super().persist(session)
+
+
+class FakeNarrationRepository:
+    """Chunks written in a unit of work reach the store only when it commits."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.pending: list[NarrativeChunk] = []
+
+    async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
+        return [c for c in [*self.store.chunks, *self.pending] if c.turn_id == turn_id]
+
+    async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
+        written = [*self.store.chunks, *self.pending]
+        if any((c.turn_id, c.sequence) == (chunk.turn_id, chunk.sequence) for c in written):
+            raise ValueError("a chunk's sequence is stored once")
+        previous = max((c.cursor for c in written if c.session_id == chunk.session_id), default=0)
+        stored = dataclasses.replace(chunk, cursor=len(written) + 1)
+        self.pending.append(stored)
+        return stored, previous
+
+    def committed(self) -> None:
+        self.store.chunks.extend(self.pending)
+        self.pending.clear()
 
 
 class FakeUserRepository(FakeRepository[User]):
@@ -179,6 +213,7 @@ class FakeUnitOfWork:
         self.campaigns = FakeCampaignRepository(self.store.campaigns, tracker)
         self.sessions = FakeSessionRepository(self.store, tracker)
         self.users = FakeUserRepository(self.store.users, tracker)
+        self.narration = FakeNarrationRepository(self.store)
 
     @property
     def published(self) -> list[DomainEvent]:
@@ -205,6 +240,7 @@ class FakeUnitOfWork:
             self.store.restore(before)
             raise
         self._tracker.committed()
+        self.narration.committed()
         stored = []
         for event in pending:
             position = 1 + sum(e.stream == event.stream for e in self.store.events)

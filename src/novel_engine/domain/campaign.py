@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 MAX_MEMBERS = 500
 MAX_CHARACTERS = 500
+NARRATION_STYLE_MAX = 500
 
 
 class CampaignRole(Enum):
@@ -91,6 +92,12 @@ class Campaign(Aggregate):
                 command.description, "description", max_length=TEXT_MAX, allow_empty=True
             ),
             world_state=require_json_object(command.world_state, "worldState"),
+            narration_style=require_text(
+                command.narration_style,
+                "narrationStyle",
+                max_length=NARRATION_STYLE_MAX,
+                allow_empty=True,
+            ),
         )
         campaign.members[owner_id] = Member(owner_id, CampaignRole.OWNER, campaign.created_at)
         campaign._record(
@@ -100,7 +107,7 @@ class Campaign(Aggregate):
                 "campaignId": str(campaign.id),
                 "name": campaign.name,
                 "description": campaign.description,
-                "configuration": {},
+                "configuration": {"narrationStyle": campaign.narration_style},
                 "createdBy": str(owner_id),
                 "initialParticipants": [str(owner_id)],
                 "worldState": campaign.world_state,

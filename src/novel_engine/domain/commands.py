@@ -99,6 +99,7 @@ class CreateCampaign:
     description: str = ""
     # Any JSON value a client sent: the campaign refuses what is not an object.
     world_state: Any = field(default_factory=dict)
+    narration_style: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,4 +10,14 @@ from strawberry.scalars import JSON
 class CreateCampaignInput:
     name: str
     description: str = ""
-    world_state: JSON | None = None
+    world_state: JSON | None = strawberry.field(
+        default=None,
+        description="Any JSON object. The story engine reads `genre` and `tone` (a Genre "
+        "or Tone value, lower case), `place` (where characters without a location are), "
+        "`weather`, `timeOfDay` and `locations` (character id -> place).",
+    )
+    narration_style: str = strawberry.field(
+        default="",
+        description="How the chronicler writes this campaign's turns, in a few words "
+        '(e.g. "terse, present-tense noir"); empty: the genre\'s own voice.',
+    )

@@ -51,6 +51,7 @@ class CampaignsMutation:
                     input.name,
                     input.description,
                     input.world_state if input.world_state is not None else {},
+                    input.narration_style,
                 ),
             ),
             Campaign.from_model,
