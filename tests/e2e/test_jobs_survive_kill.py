@@ -45,15 +45,19 @@ query($id: ID!) {
 """
 
 
-class JobServer:
-    """`python -m tests.e2e.job_server` on a free port."""
+JOB_SERVER = [sys.executable, "-m", "tests.e2e.job_server"]
 
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
+
+class JobServer:
+    """A server process on a free port, to kill outright: by default
+    `python -m tests.e2e.job_server`, or `command` (given `--port N`)."""
+
+    def __init__(self, env: dict[str, str], logs: Path, command: list[str] = JOB_SERVER) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         with (logs / f"job-server-{port}.log").open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.job_server", "--port", str(port)],
+                [*command, "--port", str(port)],
                 cwd=REPO,
                 env=env,
                 stdout=log,

@@ -7,80 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import signal
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.tables import events, jobs, narrative_chunks, turns
 from tests.databases import sqlite_url
-from tests.e2e.server import EXECUTABLE, clean_env, free_port
-from tests.e2e.test_jobs_survive_kill import post, wait_for
+from tests.e2e.server import EXECUTABLE, clean_env
+from tests.e2e.test_jobs_survive_kill import START, JobServer, post, wait_for
 from tests.model_servers import FakeModelServer, openai_stream
 
 pytestmark = pytest.mark.e2e
 
+SERVE = [EXECUTABLE, "serve"]
 FIRST_TAKE = [f"Sentence {n} of the first take. " for n in range(1, 13)]
 SECOND_TAKE = ["And so the ferry ", "reached the far bank."]
-
-SETUP = [
-    (
-        "signUp",
-        'mutation { signUp(input: {email: "ada@example.com", password: "correct horse", '
-        'displayName: "Ada"}) { ... on AuthPayload { token } } }',
-    ),
-]
-
-
-class Server:
-    """`novel-engine serve` as a process that can be killed outright."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = logs / f"server-{port}.log"
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                [EXECUTABLE, "serve", "--port", str(port)],
-                cwd=logs,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 30 s")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def query(database_url: str, statement: Any) -> list[Any]:
@@ -96,7 +42,7 @@ def query(database_url: str, statement: Any) -> list[Any]:
 
 
 def play_a_turn(url: str) -> uuid.UUID:
-    token = post(url, SETUP[0][1])["signUp"]["token"]
+    token = post(url, START)["signUp"]["token"]
     campaign = post(
         url,
         'mutation { createCampaign(input: {name: "Ferry"}) { ... on Campaign { id } } }',
@@ -152,7 +98,8 @@ def test_a_narration_killed_mid_stream_is_finished_once_by_the_restarted_server(
             NOVEL_ENGINE_LLM_BASE_URL=f"{model.url}/v1",
             NOVEL_ENGINE_LLM_MODEL="local-model",
         )
-        first = Server(env, tmp_path)
+        first = JobServer(env, tmp_path, SERVE)
+        first.wait_until_up()
         try:
             turn_id = play_a_turn(first.url)
 
@@ -178,7 +125,8 @@ def test_a_narration_killed_mid_stream_is_finished_once_by_the_restarted_server(
         assert kept[:2] == [row.text for row in stored]
         assert len(kept) < len(FIRST_TAKE)
 
-        restarted = Server(env, tmp_path)
+        restarted = JobServer(env, tmp_path, SERVE)
+        restarted.wait_until_up()
         try:
             # then: the restarted server finishes it, keeping what was stored
             wait_for(
