@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.tables import events, jobs, narrative_chunks, turns
-from tests.databases import sqlite_url
+from tests.databases import empty, sqlite_url
 from tests.e2e.server import EXECUTABLE, clean_env
 from tests.e2e.test_jobs_survive_kill import START, JobServer, post, wait_for
 from tests.model_servers import FakeModelServer, openai_stream
@@ -81,7 +81,9 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "novel-engine.db")
     else:
-        yield request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_url")
+        asyncio.run(empty(url))
+        yield url
 
 
 def test_a_narration_killed_mid_stream_is_finished_once_by_the_restarted_server(
