@@ -57,7 +57,7 @@ class Witnessed:
     event: StoredEvent
     action: Action
     success: bool
-    description: str
+    told: str  # what the prose may say came of it (never the director's numbers)
     location: str | None
     witnesses: frozenset[uuid.UUID]
 
@@ -283,17 +283,32 @@ def _witnessed(events: list[StoredEvent], cast: dict[uuid.UUID, Character]) -> l
         if action.character_id not in cast or any(t not in cast for t in action.target_ids):
             continue
         outcome = payload.get("outcome") or {}
+        success = bool(outcome.get("success", True))
         found.append(
             Witnessed(
                 stored,
                 action,
-                bool(outcome.get("success", True)),
-                str(outcome.get("description", "")),
+                success,
+                _told(action, success, outcome.get("consequences") or [], cast),
                 payload.get("location"),
                 frozenset(uuid.UUID(w) for w in payload.get("witnesses", [])),
             )
         )
     return found
+
+
+def _told(
+    action: Action, success: bool, consequences: list[str], cast: dict[uuid.UUID, Character]
+) -> str:
+    """An outcome as the story tells it: a blow that landed says who it hurt, by name;
+    otherwise the prose says in its own words whether the action worked. The director's
+    numbers stay in `Turn.outcomes`, for whoever wants to check them."""
+    if action.kind is ActionKind.ATTACK and success and len(action.target_ids) == 1:
+        target = cast[action.target_ids[0]].name
+        for consequence in consequences:
+            if consequence.startswith("The target is "):
+                return consequence.replace("The target", target, 1)
+    return ""
 
 
 _KINDS = {
@@ -346,7 +361,7 @@ def _scene(
                 w.action.kind,
                 w.action.intent,
                 tuple(str(t) for t in w.action.target_ids),
-                Outcome(w.success, w.description),
+                Outcome(w.success, w.told),
             )
             for w in happened
         ),
