@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -60,6 +60,12 @@ class SqlCallRecorder:
 
 async def _write(conn: AsyncConnection, record: CallRecord) -> None:
     job_id = uuid.UUID(record.job_id)
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        # Two runs of one job may overlap (a lease taken over while the first still
+        # runs): their writes to one step take turns, as SQLite's writers always do.
+        step_key = f"model_calls/{job_id}/{record.step}"
+        await conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(step_key, 0))))
     if record.attempt == 1:
         # A new run of this step: the earlier run's attempts no longer count.
         await conn.execute(
@@ -68,9 +74,8 @@ async def _write(conn: AsyncConnection, record: CallRecord) -> None:
             )
         )
     values = _row(job_id, record)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    # Two runs of one job overlapping (a lease taken over while the first still runs)
-    # write the same attempt: the later write wins instead of failing.
+    insert = postgresql.insert if postgres else sqlite.insert
+    # Overlapping runs write the same attempts: the later write wins instead of failing.
     await conn.execute(
         insert(model_calls)
         .values(values)

@@ -83,5 +83,4 @@ async def _serving(
         app.state.engine = runtime.engine
         app.state.hub = runtime.hub
         app.state.services = runtime.services
-        app.state.model = runtime.model
         yield
