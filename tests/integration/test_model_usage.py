@@ -3,12 +3,15 @@ and `Campaign.usage`, batched like every other relation."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from novel_engine.domain.language import CallRecord, ModelUsage
+from novel_engine.domain.language import CallRecord
+from novel_engine.domain.narration import Usage
 from novel_engine.persistence.model_calls import SqlCallRecorder
 from novel_engine.persistence.queries import ReadQueries
 from tests.graphql_client import AppClient
@@ -63,10 +66,10 @@ async def test_usage_counts_answered_calls_and_the_tokens_of_every_attempt(
 
     # then
     assert by_turn == {
-        narrated: ModelUsage(calls=2, prompt_tokens=22, output_tokens=10),
-        reacted: ModelUsage(calls=1, prompt_tokens=4, output_tokens=7),
+        narrated: Usage(calls=2, prompt_tokens=22, output_tokens=10),
+        reacted: Usage(calls=1, prompt_tokens=4, output_tokens=7),
     }
-    assert by_campaign == {campaign: ModelUsage(calls=4, prompt_tokens=37, output_tokens=24)}
+    assert by_campaign == {campaign: Usage(calls=4, prompt_tokens=37, output_tokens=24)}
 
 
 async def test_a_step_run_again_is_counted_once(engine: AsyncEngine) -> None:
@@ -81,54 +84,73 @@ async def test_a_step_run_again_is_counted_once(engine: AsyncEngine) -> None:
     usage = await ReadQueries(engine).usage_by_turn_ids([turn])
 
     # then
-    assert usage == {turn: ModelUsage(calls=1, prompt_tokens=11, output_tokens=9)}
+    assert usage == {turn: Usage(calls=1, prompt_tokens=11, output_tokens=9)}
 
 
-USAGE = """
+NARRATED = """
 query($id: ID!) {
   campaign(id: $id) {
     usage { calls promptTokens outputTokens }
-    sessions { turns { edges { node { number usage { calls promptTokens outputTokens } } } } }
+    sessions { turns { edges { node {
+      narrationStatus narrative usage { calls promptTokens outputTokens }
+    } } } }
   }
 }
 """
 
 
-async def test_turns_and_campaigns_show_their_usage_to_every_member(
-    app_client: AppClient, engine: AsyncEngine
+async def narrated(client: AppClient, token: str, campaign_id: str) -> dict[str, Any]:
+    """The campaign once every turn of its sessions is narrated."""
+    async with asyncio.timeout(30):
+        while True:
+            campaign: dict[str, Any] = (
+                await client.data(NARRATED, {"id": campaign_id}, token=token)
+            )["campaign"]
+            turns = [e["node"] for s in campaign["sessions"] for e in s["turns"]["edges"]]
+            if all(t["narrationStatus"] == "DONE" for t in turns):
+                return campaign
+            await asyncio.sleep(0.05)
+
+
+async def test_a_narrated_turn_and_its_campaign_show_what_the_narration_cost(
+    app_client: AppClient,
 ) -> None:
-    # given: two turns, the first narrated after a failed attempt, the second not yet
+    # given: a turn the offline model narrates (it counts words as tokens)
     table = await Table(app_client).set()
-    first = await table.submit(table.bob, [act(table.tam, "WAIT", "Tam waits")])
-    await table.submit(table.bob, [act(table.tam, "WAIT", "Tam waits on")])
-    campaign_id = uuid.UUID(table.campaign["id"])
-    await record(engine, campaign_id, uuid.UUID(first["id"]), FAILED, ANSWERED)
+    await table.submit(table.bob, [act(table.tam, "WAIT", "Tam waits")])
 
-    # when: the viewer asks
-    data = await app_client.data(USAGE, {"id": table.campaign["id"]}, token=table.vic)
+    # when: the viewer looks once it is narrated
+    campaign = await narrated(app_client, table.vic, table.campaign["id"])
 
-    # then
-    campaign = data["campaign"]
-    assert campaign["usage"] == {"calls": 1, "promptTokens": 11, "outputTokens": 7}
-    [session] = campaign["sessions"]
-    assert [e["node"] for e in session["turns"]["edges"]] == [
-        {"number": 1, "usage": {"calls": 1, "promptTokens": 11, "outputTokens": 7}},
-        {"number": 2, "usage": {"calls": 0, "promptTokens": 0, "outputTokens": 0}},
-    ]
+    # then: one call, whose answer is the narrative
+    [turn] = [e["node"] for e in campaign["sessions"][0]["turns"]["edges"]]
+    usage = turn["usage"]
+    assert (usage["calls"], usage["outputTokens"]) == (1, len(turn["narrative"].split()))
+    assert usage["promptTokens"] > 0
+    assert campaign["usage"] == usage
+
+
+async def test_a_campaign_without_calls_shows_zero_usage(app_client: AppClient) -> None:
+    token = await app_client.sign_up("Ada")
+    campaign = await create_campaign(app_client, token)
+
+    data = await app_client.data(NARRATED, {"id": campaign["id"]}, token=token)
+
+    assert data["campaign"]["usage"] == {"calls": 0, "promptTokens": 0, "outputTokens": 0}
 
 
 ALL_USAGE = """
 query($first: Int!) {
   campaigns(first: $first) { edges { node {
     usage { calls }
-    sessions { turns { edges { node { usage { calls outputTokens } } } } }
+    sessions { turns { edges { node { usage { calls } } } } }
   } } }
 }
 """
 
 
-async def campaign_with_a_turn(app_client: AppClient, token: str, hero: dict) -> tuple[str, str]:
-    """A new campaign's id, and the id of the first turn of its session."""
+async def narrated_campaign(app_client: AppClient, token: str, hero: dict) -> None:
+    """A new campaign whose session has one turn, narrated."""
     campaign = await create_campaign(app_client, token, "Usage")
     await app_client.data(
         "mutation($id: ID!, $c: ID!) { addCampaignCharacter(campaignId: $id, characterId: $c) "
@@ -137,23 +159,22 @@ async def campaign_with_a_turn(app_client: AppClient, token: str, hero: dict) ->
         token=token,
     )
     session = (await app_client.data(START, {"id": campaign["id"]}, token=token))["startSession"]
-    submitted = await app_client.data(
+    await app_client.data(
         SUBMIT,
         {"session": session["id"], "input": {"actions": [act(hero, "WAIT", "waits")]}},
         token=token,
     )
-    return campaign["id"], submitted["submitTurn"]["id"]
+    await narrated(app_client, token, campaign["id"])
 
 
 async def test_usage_of_two_or_six_campaigns_costs_the_same_statements(
-    app_client: AppClient, engine: AsyncEngine
+    app_client: AppClient,
 ) -> None:
-    # given: campaigns whose single turn made one call each
+    # given: campaigns whose single turn was narrated by one call
     token = await app_client.sign_up("Ada")
     hero = await create_character(app_client, token, "Hero")
     for _ in range(6):
-        campaign, turn = await campaign_with_a_turn(app_client, token, hero)
-        await record(engine, uuid.UUID(campaign), uuid.UUID(turn), ANSWERED)
+        await narrated_campaign(app_client, token, hero)
 
     async def statements(first: int) -> int:
         with counting_statements(app_client) as seen:
@@ -161,7 +182,7 @@ async def test_usage_of_two_or_six_campaigns_costs_the_same_statements(
         nodes = [e["node"] for e in data["campaigns"]["edges"]]
         assert [n["usage"] for n in nodes] == [{"calls": 1}] * first
         turns = [t["node"] for n in nodes for t in n["sessions"][0]["turns"]["edges"]]
-        assert [t["usage"] for t in turns] == [{"calls": 1, "outputTokens": 7}] * first
+        assert [t["usage"] for t in turns] == [{"calls": 1}] * first
         return len(seen)
 
     # when

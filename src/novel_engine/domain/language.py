@@ -104,16 +104,6 @@ class CallRecorder(Protocol):
     async def record(self, record: CallRecord) -> None: ...
 
 
-@dataclass(frozen=True)
-class ModelUsage:
-    """What model calls cost, summed over a turn or a campaign: the calls that produced
-    an answer, and the tokens of every attempt (failed ones included)."""
-
-    calls: int = 0
-    prompt_tokens: int = 0
-    output_tokens: int = 0
-
-
 class LanguageModel(Protocol):
     """A model behind one port. Implementations never block the event loop."""
 

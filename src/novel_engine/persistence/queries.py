@@ -22,7 +22,7 @@ from novel_engine.domain.character import (
     is_visible,
 )
 from novel_engine.domain.events import StoredEvent
-from novel_engine.domain.language import ModelUsage
+from novel_engine.domain.narration import Usage
 from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import Genre, StoryEntry, Tone
 from novel_engine.persistence import event_store, rows
@@ -241,15 +241,13 @@ class ReadQueries:
         )
         return _group(found, "campaign_id", lambda r: Session(**rows.session_fields(r)))
 
-    async def usage_by_turn_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ModelUsage]:
+    async def usage_by_turn_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Usage]:
         return await self._usage(model_calls.c.turn_id, ids)
 
-    async def usage_by_campaign_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ModelUsage]:
+    async def usage_by_campaign_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Usage]:
         return await self._usage(model_calls.c.campaign_id, ids)
 
-    async def _usage(
-        self, key: Column[Any], ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, ModelUsage]:
+    async def _usage(self, key: Column[Any], ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Usage]:
         """Model usage summed per key; keys without calls are left out. A call counts
         once, by its answering attempt; tokens count on every attempt."""
         found = await self._all(
@@ -263,8 +261,7 @@ class ReadQueries:
             .group_by(key)
         )
         return {
-            r.key: ModelUsage(int(r.calls), int(r.prompt_tokens), int(r.output_tokens))
-            for r in found
+            r.key: Usage(int(r.calls), int(r.prompt_tokens), int(r.output_tokens)) for r in found
         }
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:

@@ -6,7 +6,7 @@ import uuid
 
 import strawberry
 
-from novel_engine.domain import language as domain
+from novel_engine.domain import narration as domain
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.usage.loaders import UsageByCampaignIdLoader, UsageByTurnIdLoader
 
@@ -20,7 +20,7 @@ class ModelUsage:
     output_tokens: int = strawberry.field(description="Tokens received, over every attempt.")
 
     @classmethod
-    def from_model(cls, u: domain.ModelUsage) -> ModelUsage:
+    def from_model(cls, u: domain.Usage) -> ModelUsage:
         return cls(calls=u.calls, prompt_tokens=u.prompt_tokens, output_tokens=u.output_tokens)
 
 
