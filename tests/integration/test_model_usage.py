@@ -17,23 +17,10 @@ from novel_engine.persistence.queries import ReadQueries
 from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character
 from tests.integration.test_dataloaders import counting_statements
+from tests.integration.test_model_calls import call, failed
 from tests.integration.test_sessions_api import START, SUBMIT, Table, act
 
-ANSWERED = CallRecord(
-    job_id="",
-    step="narrate",
-    attempt=1,
-    provider="openai",
-    model="local-model",
-    system="You narrate.",
-    prompt="The knight enters the hall.",
-    answer="The hall falls quiet.",
-    prompt_tokens=11,
-    output_tokens=7,
-    latency=0.5,
-    fallback=False,
-)
-FAILED = replace(ANSWERED, answer=None, error="HTTP 503", prompt_tokens=0, output_tokens=0)
+ANSWERED, FAILED = call(""), failed("")
 
 
 async def record(
@@ -50,26 +37,27 @@ async def record(
 async def test_usage_counts_answered_calls_and_the_tokens_of_every_attempt(
     engine: AsyncEngine,
 ) -> None:
-    # given: a campaign with two turns, one of them narrated after a failed attempt and
-    # with a persona's reaction, plus a call for the campaign as a whole
+    # given: a campaign with two turns, one of them told after a failed attempt (which
+    # still cost prompt tokens) and with a persona's reaction, plus a call for the
+    # campaign as a whole
     campaign, quiet = uuid.uuid4(), uuid.uuid4()
-    narrated, reacted = uuid.uuid4(), uuid.uuid4()
-    await record(engine, campaign, narrated, FAILED, ANSWERED)
-    await record(engine, campaign, narrated, replace(ANSWERED, step="react", output_tokens=3))
+    told, reacted = uuid.uuid4(), uuid.uuid4()
+    await record(engine, campaign, told, replace(FAILED, prompt_tokens=5), ANSWERED)
+    await record(engine, campaign, told, replace(ANSWERED, step="react", output_tokens=3))
     await record(engine, campaign, reacted, replace(ANSWERED, fallback=True, prompt_tokens=4))
     await record(engine, campaign, None, replace(ANSWERED, step="compile"))
     queries = ReadQueries(engine)
 
     # when
-    by_turn = await queries.usage_by_turn_ids([narrated, reacted, quiet])
+    by_turn = await queries.usage_by_turn_ids([told, reacted, quiet])
     by_campaign = await queries.usage_by_campaign_ids([campaign, quiet])
 
     # then
     assert by_turn == {
-        narrated: Usage(calls=2, prompt_tokens=22, output_tokens=10),
+        told: Usage(calls=2, prompt_tokens=27, output_tokens=10),
         reacted: Usage(calls=1, prompt_tokens=4, output_tokens=7),
     }
-    assert by_campaign == {campaign: Usage(calls=4, prompt_tokens=37, output_tokens=24)}
+    assert by_campaign == {campaign: Usage(calls=4, prompt_tokens=42, output_tokens=24)}
 
 
 async def test_a_step_run_again_is_counted_once(engine: AsyncEngine) -> None:

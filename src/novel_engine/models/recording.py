@@ -28,8 +28,8 @@ class FanOutRecorder:
 
 
 class InMemoryCallRecorder:
-    """Keeps the latest records in this process (the durable recorder lives with the
-    story engine's tables)."""
+    """Keeps the latest records in this process: for tests and tools (a server keeps
+    its records in the database)."""
 
     def __init__(self, limit: int = 1_000) -> None:
         self._records: deque[CallRecord] = deque(maxlen=limit)

@@ -27,7 +27,7 @@ _KEY = (model_calls.c.job_id, model_calls.c.step, model_calls.c.attempt)
 
 
 class SqlCallRecorder:
-    """Records model calls in the database (a CallRecorder); replay reads them back."""
+    """Records model calls in the database (a CallRecorder), and reads a step's back."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -62,8 +62,9 @@ async def _write(conn: AsyncConnection, record: CallRecord) -> None:
     job_id = uuid.UUID(record.job_id)
     postgres = conn.dialect.name == "postgresql"
     if postgres:
-        # Two runs of one job may overlap (a lease taken over while the first still
-        # runs): their writes to one step take turns, as SQLite's writers always do.
+        # Two runs of one step may overlap (a lease taken over while the first still
+        # runs), one deleting rows the other is inserting, which could deadlock: their
+        # writes take turns instead, as SQLite's writers always do.
         step_key = f"model_calls/{job_id}/{record.step}"
         await conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(step_key, 0))))
     if record.attempt == 1:
