@@ -1,4 +1,5 @@
-"""The language model port: what the story engine asks of any model, and what it gets back.
+"""The language model port: what the story engine asks of any model, what it gets back,
+and what is recorded of each call.
 
 Pure Python. Adapters (remote SDKs, the offline model) implement `LanguageModel`; the
 story engine never learns which one answered except through `ModelAnswer`.
@@ -71,6 +72,36 @@ class ModelAnswer:
 
 
 StreamPiece = str | ModelAnswer
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One attempt at one call. Keyed by (job_id, step, attempt), never by prompt text."""
+
+    job_id: str
+    step: str
+    attempt: int
+    provider: str
+    model: str
+    system: str
+    prompt: str
+    answer: str | None
+    prompt_tokens: int
+    output_tokens: int
+    latency: float
+    fallback: bool
+    # Why the attempt failed (None when it produced the answer).
+    error: str | None = None
+    # What the call was for (from its request's key), so usage sums per turn and campaign.
+    campaign_id: uuid.UUID | None = None
+    turn_id: uuid.UUID | None = None
+
+
+class CallRecorder(Protocol):
+    """Where every attempt of every model call goes. Recording must never fail the call:
+    a recorder that cannot keep a record logs that and returns."""
+
+    async def record(self, record: CallRecord) -> None: ...
 
 
 class LanguageModel(Protocol):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from novel_engine.domain.language import LanguageModel
+from novel_engine.domain.language import CallRecorder, LanguageModel
 from novel_engine.models.gemini import GeminiModel
 from novel_engine.models.openai import OpenAICompatibleModel
-from novel_engine.models.recording import CallRecorder, InMemoryCallRecorder, RecordedModel
+from novel_engine.models.recording import InMemoryCallRecorder, RecordedModel
 from novel_engine.models.resilience import RemoteModel, ResilientModel, RetryPolicy
 
 # Remote calls one process makes at once; more wait their turn rather than pile on a

@@ -4,39 +4,32 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import replace
 
-from novel_engine.domain.language import LanguageModel, ModelAnswer, ModelRequest, StreamPiece
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One attempt at one call. Keyed by (job_id, step, attempt), never by prompt text."""
-
-    job_id: str
-    step: str
-    attempt: int
-    provider: str
-    model: str
-    system: str
-    prompt: str
-    answer: str | None
-    prompt_tokens: int
-    output_tokens: int
-    latency: float
-    fallback: bool
-    # Why the attempt failed (None when it produced the answer).
-    error: str | None = None
+from novel_engine.domain.language import (
+    CallRecord,
+    CallRecorder,
+    LanguageModel,
+    ModelAnswer,
+    ModelRequest,
+    StreamPiece,
+)
 
 
-class CallRecorder(Protocol):
-    async def record(self, record: CallRecord) -> None: ...
+class FanOutRecorder:
+    """Hands every record to several recorders in turn (the database, the metrics)."""
+
+    def __init__(self, *recorders: CallRecorder) -> None:
+        self._recorders = recorders
+
+    async def record(self, record: CallRecord) -> None:
+        for recorder in self._recorders:
+            await recorder.record(record)
 
 
 class InMemoryCallRecorder:
-    """Keeps the latest records in this process (the durable recorder lives with the
-    story engine's tables)."""
+    """Keeps the latest records in this process: for tests and tools (a server keeps
+    its records in the database)."""
 
     def __init__(self, limit: int = 1_000) -> None:
         self._records: deque[CallRecord] = deque(maxlen=limit)
@@ -73,9 +66,10 @@ class RecordedModel:
 
 def record_of(request: ModelRequest, answer: ModelAnswer, *, attempt: int) -> CallRecord:
     """The record of an attempt that produced `answer`."""
+    key = request.key
     return CallRecord(
-        job_id=request.key.job_id,
-        step=request.key.step,
+        job_id=key.job_id,
+        step=key.step,
         attempt=attempt,
         provider=answer.provider,
         model=answer.model,
@@ -86,4 +80,14 @@ def record_of(request: ModelRequest, answer: ModelAnswer, *, attempt: int) -> Ca
         output_tokens=answer.output_tokens,
         latency=answer.latency,
         fallback=answer.fallback,
+        campaign_id=key.campaign_id,
+        turn_id=key.turn_id,
     )
+
+
+def failure_of(
+    request: ModelRequest, *, attempt: int, provider: str, model: str, error: str, latency: float
+) -> CallRecord:
+    """The record of an attempt that failed with `error`: no answer, no tokens."""
+    nothing = ModelAnswer(text="", provider=provider, model=model, latency=latency)
+    return replace(record_of(request, nothing, attempt=attempt), answer=None, error=error)

@@ -12,9 +12,15 @@ from itertools import count
 from time import monotonic
 from typing import Protocol
 
-from novel_engine.domain.language import LanguageModel, ModelAnswer, ModelRequest, StreamPiece
+from novel_engine.domain.language import (
+    CallRecorder,
+    LanguageModel,
+    ModelAnswer,
+    ModelRequest,
+    StreamPiece,
+)
 from novel_engine.models.errors import InvalidStructuredOutput, ModelCallFailed
-from novel_engine.models.recording import CallRecord, CallRecorder, record_of
+from novel_engine.models.recording import failure_of, record_of
 
 
 class RemoteModel(LanguageModel, Protocol):
@@ -187,19 +193,12 @@ class ResilientModel:
         self, request: ModelRequest, attempt: int, failure: ModelCallFailed, latency: float
     ) -> None:
         await self._recorder.record(
-            CallRecord(
-                job_id=request.key.job_id,
-                step=request.key.step,
+            failure_of(
+                request,
                 attempt=attempt,
                 provider=self._remote.provider,
                 model=self._remote.model,
-                system=request.system,
-                prompt=request.prompt,
-                answer=None,
-                prompt_tokens=0,
-                output_tokens=0,
-                latency=latency,
-                fallback=False,
                 error=failure.reason,
+                latency=latency,
             )
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -40,3 +42,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 async def as_writer(conn: AsyncConnection) -> AsyncConnection:
     return await conn.execution_options(**{WRITER: True})
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A short write transaction of its own, committed when the block ends."""
+    async with engine.connect() as conn:
+        await as_writer(conn)
+        async with conn.begin():
+            yield conn

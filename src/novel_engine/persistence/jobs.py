@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from novel_engine.domain.events import utcnow
 from novel_engine.domain.messagebus import Job, JobRequest, JobStatus, LeaseLost
-from novel_engine.persistence.engine import as_writer
+from novel_engine.persistence.engine import writing
 from novel_engine.persistence.event_store import to_stored_event
 from novel_engine.persistence.tables import events, job_sequences, jobs
 
@@ -149,14 +148,6 @@ async def hold(conn: AsyncConnection, lease: Lease) -> None:
     await _change_held(conn, lease, updated_at=utcnow())
 
 
-@asynccontextmanager
-async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as conn:
-        await as_writer(conn)
-        async with conn.begin():
-            yield conn
-
-
 def _claimable(kinds: Collection[str], limit: int, now: datetime) -> Select[Any]:
     earlier = jobs.alias("earlier")
     waits_its_turn = exists().where(
@@ -194,7 +185,7 @@ class SqlJobQueue:
         if not kinds or limit < 1:
             return Claim([], [])
         now = utcnow()
-        async with _writing(self._engine) as conn:
+        async with writing(self._engine) as conn:
             found = (await conn.execute(_claimable(kinds, limit, now))).all()
             worn_out = [r for r in found if r.attempts >= r.max_attempts]
             dead_ids = {r.id for r in worn_out}
@@ -231,7 +222,7 @@ class SqlJobQueue:
     async def renew(self, lease: Lease, lease_seconds: float) -> bool:
         """Extend the lease; False if it is no longer ours."""
         now = utcnow()
-        async with _writing(self._engine) as conn:
+        async with writing(self._engine) as conn:
             result = await conn.execute(
                 update(jobs)
                 .where(_held(lease))
@@ -241,7 +232,7 @@ class SqlJobQueue:
 
     async def complete(self, lease: Lease) -> None:
         """Mark done a job whose handler wrote nothing, or raise LeaseLost."""
-        async with _writing(self._engine) as conn:
+        async with writing(self._engine) as conn:
             await finish(conn, lease)
 
     async def release(self, lease: Lease) -> None:
@@ -249,7 +240,7 @@ class SqlJobQueue:
         stopped by this process shutting down, not by the job failing. Nothing if the
         lease is no longer ours."""
         now = utcnow()
-        async with _writing(self._engine) as conn:
+        async with writing(self._engine) as conn:
             await conn.execute(
                 update(jobs)
                 .where(_held(lease))
@@ -268,7 +259,7 @@ class SqlJobQueue:
         the error is kept as its owners may see it (`public_error`)."""
         now = utcnow()
         status = JobStatus.DEAD if retry_in is None else JobStatus.PENDING
-        async with _writing(self._engine) as conn:
+        async with writing(self._engine) as conn:
             await _change_held(
                 conn,
                 lease,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Select, and_, or_, select, tuple_
+from sqlalchemy import Column, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine.domain.campaign import Member
@@ -22,6 +22,7 @@ from novel_engine.domain.character import (
     is_visible,
 )
 from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.narration import Usage
 from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import Genre, StoryEntry, Tone
 from novel_engine.persistence import event_store, rows
@@ -33,6 +34,7 @@ from novel_engine.persistence.tables import (
     character_relationships,
     character_skills,
     characters,
+    model_calls,
     sessions,
     stories,
     story_characters,
@@ -238,6 +240,29 @@ class ReadQueries:
             .order_by(sessions.c.campaign_id, sessions.c.number)
         )
         return _group(found, "campaign_id", lambda r: Session(**rows.session_fields(r)))
+
+    async def usage_by_turn_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+        return await self._usage(model_calls.c.turn_id, ids)
+
+    async def usage_by_campaign_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+        return await self._usage(model_calls.c.campaign_id, ids)
+
+    async def _usage(self, key: Column[Any], ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+        """Model usage summed per key; keys without calls are left out. A call counts
+        once, by its answering attempt; tokens count on every attempt."""
+        found = await self._all(
+            select(
+                key.label("key"),
+                func.count(model_calls.c.answer).label("calls"),
+                func.sum(model_calls.c.prompt_tokens).label("prompt_tokens"),
+                func.sum(model_calls.c.output_tokens).label("output_tokens"),
+            )
+            .where(key.in_(ids))
+            .group_by(key)
+        )
+        return {
+            r.key: Usage(int(r.calls), int(r.prompt_tokens), int(r.output_tokens)) for r in found
+        }
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
         return await self._events.read_pages(keys)

@@ -16,12 +16,13 @@ from novel_engine.domain.language import LanguageModel
 from novel_engine.domain.messagebus import Handlers, MessageBus
 from novel_engine.graphql.context import Services
 from novel_engine.models import factory as models
-from novel_engine.models.recording import InMemoryCallRecorder
+from novel_engine.models.recording import FanOutRecorder
 from novel_engine.narrative.engine import StoryEngine
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.jobs import JobQueries
+from novel_engine.persistence.model_calls import SqlCallRecorder
 from novel_engine.persistence.narration import SqlNarrativeReader
 from novel_engine.persistence.queries import ReadQueries
 from novel_engine.persistence.uow import SqlUnitOfWork
@@ -73,11 +74,13 @@ async def bootstrap(
     """Start the server's collaborators; stop them in reverse order on exit (job workers
     first, then the after-commit handlers still running, then the hub and the database)."""
     metrics = metrics or Metrics()
-    # The configured model, falling back to the offline one whenever it cannot answer.
-    model = models.build(settings, OfflineModel(), recorder=InMemoryCallRecorder())
     async with AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
+        # The configured model, falling back to the offline one whenever it cannot answer;
+        # every call counted in the metrics and kept in the database.
+        recorder = FanOutRecorder(metrics.model_calls, SqlCallRecorder(engine))
+        model = models.build(settings, OfflineModel(), recorder=recorder)
         hub: EventHub = RedisHub(settings.redis_url) if settings.redis_url else InProcessHub()
         await hub.start()
         stack.push_async_callback(hub.close)

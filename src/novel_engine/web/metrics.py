@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from novel_engine.domain.language import CallRecord
 from novel_engine.domain.messagebus import JobStatus
 from novel_engine.persistence.workers import JobOutcome
 from novel_engine.subscriptions.stats import Figure
@@ -33,6 +34,7 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.jobs = JobMetrics(self.registry)
+        self.model_calls = ModelCallMetrics(self.registry)
 
     def gauge(self, name: str, description: str, read: Callable[[], float]) -> None:
         """A figure read when /metrics is scraped."""
@@ -119,3 +121,40 @@ class JobMetrics:
     def queue_depth(self, counts: Mapping[JobStatus, int]) -> None:
         for status, count in counts.items():
             self._depth.labels(status.value).set(count)
+
+
+class ModelCallMetrics:
+    """Model calls counted as they are recorded (a CallRecorder): one per attempt."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._calls = Counter(
+            "novel_engine_model_calls",
+            "Model call attempts by outcome: answered, failed (retried or fallen back "
+            "from), or fallback (answered by the offline model instead).",
+            ["provider", "model", "outcome"],
+            registry=registry,
+        )
+        self._tokens = Counter(
+            "novel_engine_model_tokens",
+            "Tokens sent (prompt) and received (output) by model calls.",
+            ["provider", "model", "direction"],
+            registry=registry,
+        )
+        self._duration = Histogram(
+            "novel_engine_model_call_seconds",
+            "Time each model call attempt took, failed ones included.",
+            ["provider"],
+            registry=registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120),
+        )
+
+    async def record(self, record: CallRecord) -> None:
+        if record.error is not None:
+            outcome = "failed"
+        else:
+            outcome = "fallback" if record.fallback else "answered"
+        self._calls.labels(record.provider, record.model, outcome).inc()
+        tokens = self._tokens.labels
+        tokens(record.provider, record.model, "prompt").inc(record.prompt_tokens)
+        tokens(record.provider, record.model, "output").inc(record.output_tokens)
+        self._duration.labels(record.provider).observe(record.latency)

@@ -25,6 +25,7 @@ from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.sessions.loaders import SessionsByCampaignIdLoader
+from novel_engine.graphql.usage.types import ModelUsage, campaign_usage
 from novel_engine.persistence.jobs import JobRecord
 from novel_engine.persistence.queries import CampaignRecord
 
@@ -146,6 +147,10 @@ class Campaign:
             return None
         found = await info.context.loader(UnfinishedJobsByCampaignIdLoader).load(self.uid)
         return [BackgroundJob.from_model(j) for j in found]
+
+    @strawberry.field(description="What every model call made for this campaign cost.")
+    async def usage(self, info: Info) -> ModelUsage:
+        return await campaign_usage(info, self.uid)
 
     @strawberry.field(description="The campaign's domain events, oldest first.")
     async def events(

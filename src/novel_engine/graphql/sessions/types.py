@@ -16,6 +16,7 @@ from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatu
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.sessions.loaders import SessionByIdLoader, TurnsByPageLoader
+from novel_engine.graphql.usage.types import ModelUsage, turn_usage
 
 
 @strawberry.type(name="Action")
@@ -121,6 +122,10 @@ class Turn:
     async def session(self, info: Info) -> Session | None:
         found = await info.context.loader(SessionByIdLoader).load(self.session_id)
         return Session.from_model(found) if found else None
+
+    @strawberry.field(description="What this turn's model calls cost.")
+    async def usage(self, info: Info) -> ModelUsage:
+        return await turn_usage(info, uuid.UUID(self.id))
 
 
 @strawberry.type
