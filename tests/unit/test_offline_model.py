@@ -321,6 +321,29 @@ def test_an_agreeable_persona_speaks_kindly_to_whoever_acted() -> None:
     assert validate_reaction(reaction, actor_names) == reaction
 
 
+def spoken_to(persona: SceneCharacter, line: str) -> PersonaView:
+    speaker = next(c for c in RIVER_CAST if c.id != persona.id)
+    words = SceneAction(speaker.id, ActionKind.DIALOGUE, line, (persona.id,), Outcome(True))
+    return PersonaView(persona, Scene(Genre.FANTASY, Tone.LIGHT, "the quay", RIVER_CAST, (words,)))
+
+
+@pytest.mark.parametrize("persona", RIVER_CAST, ids=lambda c: c.name)
+def test_a_question_gets_an_answer_and_a_remark_a_reply_by_the_speakers_first_name(
+    persona: SceneCharacter,
+) -> None:
+    asked = MODEL.react(spoken_to(persona, "Who keeps this ferry?"))
+    told = MODEL.react(spoken_to(persona, "The ferry sank last night."))
+
+    speaker = next(c for c in RIVER_CAST if c.id != persona.id)
+    for reaction in (asked, told):
+        assert reaction["targetId"] == speaker.id
+        assert "said that" not in reaction["intent"]
+        if reaction["kind"] == "DIALOGUE":
+            assert speaker.name.split()[0] in reaction["intent"]
+    if asked["kind"] == told["kind"] == "DIALOGUE":
+        assert asked["intent"] != told["intent"]
+
+
 def test_a_reaction_is_the_same_for_the_same_witnessed_turn() -> None:
     view = PersonaView(RIVER_CAST[1], river_session(2)[1])
     assert MODEL.react(view) == MODEL.react(replace(view))

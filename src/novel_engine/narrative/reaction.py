@@ -75,17 +75,11 @@ def _disposition(persona: SceneCharacter, event: SceneAction) -> str:
 def _respond(
     persona: SceneCharacter, actor: SceneCharacter, event: SceneAction, rng: random.Random
 ) -> dict[str, Any]:
-    what = _witnessed(event).replace(persona.name, "me")
-    name = actor.name
-    lines = {
-        "startle": (f"{name}! What was that?", f"Wait, {name}, you {what}?"),
-        "rebuke": (f"{name}, you {what}? That was foolish.", f"Enough, {name}."),
-        "help": (f"Well done, {name}.", f"I am with you, {name}.")
-        if event.outcome is None or event.outcome.success
-        else (f"Steady, {name}. We can try again.", f"Let me help, {name}."),
-        "hail": (f"{name}! Over here!", f"Ha! {name}, you {what}!"),
-        "wonder": (f"{name}, why {_question(event)}?", f"How did you do that, {name}?"),
-    }
+    name = actor.name.split()[0]  # one speaks to people by their first name
+    if event.kind is ActionKind.DIALOGUE:
+        lines = _answers(name, event)
+    else:
+        lines = _retorts(name, event, _witnessed(event).replace(persona.name, "me"))
     disposition = _disposition(persona, event)
     if disposition == "defend":
         return {"kind": "ACTION", "targetId": actor.id, "intent": f"hold off {name}"}
@@ -96,6 +90,45 @@ def _respond(
         return {"kind": "ACTION", "targetId": actor.id, "intent": f"help {name}"}
     options = lines[disposition]
     return {"kind": "DIALOGUE", "targetId": actor.id, "intent": options[rng.randrange(2)]}
+
+
+def _retorts(name: str, event: SceneAction, what: str) -> dict[str, tuple[str, str]]:
+    """What each disposition says to a deed it saw."""
+    return {
+        "startle": (f"{name}! What was that?", f"Wait, {name}, you {what}?"),
+        "rebuke": (f"{name}, you {what}? That was foolish.", f"Enough, {name}."),
+        "help": (f"Well done, {name}.", f"I am with you, {name}.")
+        if event.outcome is None or event.outcome.success
+        else (f"Steady, {name}. We can try again.", f"Let me help, {name}."),
+        "hail": (f"{name}! Over here!", f"Ha! {name}, you {what}!"),
+        "wonder": (f"{name}, why {_question(event)}?", f"How did you do that, {name}?"),
+    }
+
+
+def _answers(name: str, event: SceneAction) -> dict[str, tuple[str, str]]:
+    """What each disposition says back to a spoken line: a question gets an answer (or a
+    refusal), anything else a reply."""
+    failed = event.outcome is not None and not event.outcome.success
+    if event.intent.rstrip().endswith("?"):
+        return {
+            "startle": (f"{name}? Why ask me that?", f"Me? I know nothing of it, {name}."),
+            "rebuke": (f"That is none of your business, {name}.", f"Ask someone else, {name}."),
+            "help": (f"I can tell you, {name}. Sit a while.", f"Ask what you need, {name}."),
+            "hail": (
+                f"Ha! You want to know, {name}? Sit, and I'll tell you.",
+                f"Now there's a question, {name}! Listen close.",
+            ),
+            "wonder": (f"Strange you should ask that, {name}.", f"Who told you to ask, {name}?"),
+        }
+    return {
+        "startle": (f"{name}, you frighten me, talking so.", f"Quiet, {name}! Not here."),
+        "rebuke": (f"Mind your words, {name}.", f"Nobody asked you, {name}."),
+        "help": (f"Don't lose heart, {name}.", f"Let me try, {name}.")
+        if failed
+        else (f"I hear you, {name}.", f"Well said, {name}."),
+        "hail": (f"Ha! Well said, {name}!", f"Say it again, {name}, louder!"),
+        "wonder": (f"What makes you say so, {name}?", f"Do you truly believe that, {name}?"),
+    }
 
 
 def _witnessed(event: SceneAction) -> str:
