@@ -23,7 +23,7 @@ from novel_engine.domain.character import (
     Visibility,
 )
 from novel_engine.domain.session import Action
-from novel_engine.domain.story import Genre, PlotPoint, Tone
+from novel_engine.domain.story import Genre, PlotPoint, StoryLength, Tone
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,25 @@ class CreateStory:
     tone: Tone = Tone.HEROIC
     visibility: Visibility = Visibility.PRIVATE
     character_ids: tuple[uuid.UUID, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerateStory:
+    title: str
+    genre: Genre
+    themes: tuple[str, ...] = ()
+    tone: Tone = Tone.HEROIC
+    visibility: Visibility = Visibility.PRIVATE
+    character_ids: tuple[uuid.UUID, ...] = ()
+    length: StoryLength = StoryLength.MEDIUM
+    # What the story is about, in the requester's words ("" leaves it to the model).
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class CompileStory:
+    session_id: uuid.UUID
+    title: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ class EventType(Enum):
     STORY_GENERATION_REQUESTED = "narratives.story.generation-requested"
     STORY_GENERATED = "narratives.story.generated"
     STORY_QUALITY_ASSESSED = "narratives.story.quality-assessed"
+    STORY_GENERATION_FAILED = "narratives.story.generation-failed"
+    STORY_COMPILED = "narratives.story.compiled"
     TURN_NARRATED = "narratives.turn.narrated"
     CAMPAIGN_CREATED = "campaigns.campaign.created"
     CAMPAIGN_MEMBER_ADDED = "campaigns.campaign.member-added"

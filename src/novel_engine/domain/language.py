@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from novel_engine.domain.scene import PersonaView, Scene
+from novel_engine.domain.writing import Manuscript, StoryBrief
 
 JsonSchema = Mapping[str, object]
 
@@ -29,7 +30,7 @@ class CallKey:
     turn_id: uuid.UUID | None = None
 
 
-Subject = Scene | PersonaView
+Subject = Scene | PersonaView | StoryBrief | Manuscript
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
+    from novel_engine.domain.writing import NarratedTurn
 
 
 class PasswordHasher(Protocol):
@@ -82,6 +83,10 @@ class SessionRepository(Protocol):
     async def turn_by_key(self, session_id: uuid.UUID, idempotency_key: str) -> Turn | None: ...
 
     async def turn(self, turn_id: uuid.UUID) -> Turn | None: ...
+
+    async def narrated_turns(self, session_id: uuid.UUID) -> list[NarratedTurn]:
+        """The session's turns whose narration is done, by number (read, not locked)."""
+        ...
 
 
 class NarrationRepository(Protocol):

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from novel_engine.domain.character import CharacterKind, Personality
+from novel_engine.domain.character import Character, CharacterKind, Personality
 from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.session import ActionKind
 from novel_engine.domain.story import Genre, Tone
@@ -26,6 +26,16 @@ class SceneCharacter:
     kind: CharacterKind = CharacterKind.NPC
     personality: Personality = field(default_factory=Personality)
     background: str = ""
+
+    @classmethod
+    def of(cls, character: Character) -> SceneCharacter:
+        return cls(
+            str(character.id),
+            character.name,
+            character.kind,
+            character.personality,
+            character.background,
+        )
 
 
 @dataclass(frozen=True)

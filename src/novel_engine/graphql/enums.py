@@ -17,7 +17,7 @@ from novel_engine.domain.events import AggregateType
 from novel_engine.domain.messagebus import JobStatus
 from novel_engine.domain.narration import NarrationStatus
 from novel_engine.domain.session import ActionKind, SessionStatus
-from novel_engine.domain.story import Genre, PlotPoint, Tone
+from novel_engine.domain.story import GenerationStatus, Genre, PlotPoint, StoryLength, Tone
 
 for _enum in (
     CampaignRole,
@@ -30,6 +30,8 @@ for _enum in (
     Genre,
     PlotPoint,
     Tone,
+    StoryLength,
+    GenerationStatus,
     ActionKind,
     SessionStatus,
     JobStatus,
@@ -43,6 +45,7 @@ __all__ = [
     "CampaignRole",
     "CharacterKind",
     "ErrorCode",
+    "GenerationStatus",
     "Genre",
     "JobStatus",
     "NarrationStatus",
@@ -50,6 +53,7 @@ __all__ = [
     "RelationshipType",
     "SessionStatus",
     "SkillAcquisition",
+    "StoryLength",
     "Tone",
     "Visibility",
 ]

@@ -3,8 +3,9 @@ and no weights. It is the default model, so the engine runs with no key and repl
 session byte for byte.
 
 It implements the domain's `LanguageModel` port by answering from the request's
-structured `subject` (a Scene to narrate, a PersonaView to react from), never by
-parsing the prompt. Token counts are words, counted the same way for prompt and answer.
+structured `subject` (a Scene to narrate, a PersonaView to react from, a StoryBrief to
+write, a Manuscript to assess), never by parsing the prompt. Token counts are words,
+counted the same way for prompt and answer.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from typing import Any
 
 from novel_engine.domain.language import ModelAnswer, ModelRequest, StreamPiece
 from novel_engine.domain.scene import PersonaView, Scene
+from novel_engine.domain.writing import Manuscript, StoryBrief
 from novel_engine.narrative.assessment import assess
 from novel_engine.narrative.prose import compose, render
 from novel_engine.narrative.reaction import react
+from novel_engine.narrative.storywriter import write_story
 
 
 class OfflineModel:
-    """Narrates turns, plays personas and grades stories from structured inputs alone."""
+    """Narrates turns, plays personas, writes and grades stories from structured inputs
+    alone."""
 
     provider = "offline"
     model = "offline-1"
@@ -43,6 +47,10 @@ class OfflineModel:
         """Story-quality measures of a text, each 0..1 (see `assessment.assess`)."""
         return assess(text)
 
+    def write(self, brief: StoryBrief) -> str:
+        """A story following the brief (see `storywriter`): the same brief, the same story."""
+        return write_story(brief)
+
     async def generate(self, request: ModelRequest) -> ModelAnswer:
         started = time.perf_counter()
         subject = request.subject
@@ -52,8 +60,13 @@ class OfflineModel:
             text = json.dumps(data)
         elif isinstance(subject, Scene):
             text = self.narrate(subject)
+        elif isinstance(subject, StoryBrief):
+            text = self.write(subject)
+        elif isinstance(subject, Manuscript):
+            data = self.assess(subject.text)
+            text = json.dumps(data)
         else:
-            raise ValueError("the offline model answers only requests with a scene or a persona")
+            raise ValueError("the offline model answers only requests with a subject")
         return self._answer(request, text, time.perf_counter() - started, data)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPiece]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from novel_engine.domain.language import CallKey, JsonSchema, ModelRequest
 from novel_engine.domain.scene import PersonaView, Scene, SceneAction, SceneCharacter
 from novel_engine.domain.session import ActionKind
+from novel_engine.domain.story import QUALITY_CRITERIA
+from novel_engine.domain.writing import Manuscript, StoryBrief
 from novel_engine.narrative.reaction import INTENT_MAX
 
 REACTION_SCHEMA: JsonSchema = {
@@ -17,6 +19,17 @@ REACTION_SCHEMA: JsonSchema = {
         "intent": {"type": "string", "minLength": 1, "maxLength": INTENT_MAX},
     },
     "required": ["kind", "targetId", "intent"],
+    "additionalProperties": False,
+}
+
+# Six scores, each a number within 0..1; nothing else.
+QUALITY_SCHEMA: JsonSchema = {
+    "type": "object",
+    "properties": {
+        name: {"type": "number", "minimum": 0, "maximum": 1}
+        for name in (*QUALITY_CRITERIA, "overall")
+    },
+    "required": [*QUALITY_CRITERIA, "overall"],
     "additionalProperties": False,
 }
 
@@ -34,6 +47,59 @@ PERSONA = (
     "ACTION (intent is what it does, as a short verb phrase), targetId the id of the "
     "character it addresses or acts on, or null."
 )
+
+
+STORYTELLER = (
+    "You are a novelist. Write a complete story from the brief below: prose, past tense, "
+    "in paragraphs separated by blank lines, about as many words as asked. Give it an "
+    "inciting incident, rising action, a climax, falling action and a resolution. The "
+    "characters listed are the main cast: use their names as written and stay true to "
+    "their traits; minor figures may be added. No title, no headings, no lists."
+)
+
+ASSESSOR = (
+    "You are an editor. Grade the story below on each criterion from 0 (worst) to 1 "
+    "(best): coherence (events follow from one another, nothing contradicts), engagement "
+    "(it holds attention: variety, dialogue, stakes), characterDevelopment (characters "
+    "recur, want things and change), plotStructure (a beginning, a build, a climax and a "
+    "resolution), languageQuality (clear, varied, correct prose), and overall. Reply with "
+    "one JSON object holding these six numbers and nothing else."
+)
+
+
+def story_request(brief: StoryBrief, key: CallKey) -> ModelRequest:
+    """The storyteller's request: the brief as given, and the length in words."""
+    lines = [
+        f"Title: {brief.title}",
+        f"Genre: {brief.genre.value}. Tone: {brief.tone.value}.",
+        f"Themes: {', '.join(brief.themes)}." if brief.themes else "",
+        f"Length: about {brief.length.words} words.",
+        "Characters:" if brief.cast else "No characters are given: create a small cast.",
+        *(f"- {_portrait(c)}" for c in brief.cast),
+        f"What the story is about: {brief.prompt}" if brief.prompt else "",
+    ]
+    return ModelRequest(
+        system=STORYTELLER,
+        prompt="\n".join(line for line in lines if line),
+        key=key,
+        temperature=0.9,
+        # About four tokens for three words, and room to finish the last scene.
+        max_tokens=brief.length.words * 2,
+        subject=brief,
+    )
+
+
+def assessment_request(manuscript: Manuscript, key: CallKey) -> ModelRequest:
+    """The editor's request: the story's text, to be graded as six numbers."""
+    return ModelRequest(
+        system=ASSESSOR,
+        prompt=f"Title: {manuscript.title}\n\n{manuscript.text}",
+        key=key,
+        temperature=0.0,
+        max_tokens=200,
+        schema=QUALITY_SCHEMA,
+        subject=manuscript,
+    )
 
 
 def narration_request(scene: Scene, key: CallKey, *, so_far: str = "") -> ModelRequest:

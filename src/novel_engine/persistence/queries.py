@@ -24,7 +24,14 @@ from novel_engine.domain.character import (
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.narration import Usage
 from novel_engine.domain.session import Session, Turn
-from novel_engine.domain.story import Genre, StoryEntry, Tone
+from novel_engine.domain.story import (
+    GenerationStatus,
+    Genre,
+    StoryEntry,
+    StoryLength,
+    StoryQuality,
+    Tone,
+)
 from novel_engine.persistence import event_store, rows
 from novel_engine.persistence.jobs import JobQueries, JobRecord
 from novel_engine.persistence.tables import (
@@ -81,12 +88,24 @@ class StoryRecord:
     tone: Tone
     visibility: Visibility
     entry_count: int
+    content: str | None
+    quality: StoryQuality | None
+    generation_status: GenerationStatus | None
+    generation_error: str | None
+    model_used: str | None
+    length: StoryLength | None
+    prompt: str
     version: int
     created_at: datetime
     updated_at: datetime
+    word_count: int | None
 
     def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
         return is_visible(self.visibility, self.owner_id, user_id)
+
+    @classmethod
+    def of(cls, row: Any) -> StoryRecord:
+        return cls(**rows.story_fields(row), word_count=row.word_count)
 
 
 @dataclass(frozen=True)
@@ -137,7 +156,7 @@ class ReadQueries:
 
     async def stories_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoryRecord]:
         found = await self._all(select(stories).where(stories.c.id.in_(ids)))
-        return {r.id: StoryRecord(**rows.story_fields(r)) for r in found}
+        return {r.id: StoryRecord.of(r) for r in found}
 
     async def campaigns_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, CampaignRecord]:
         found = await self._all(select(campaigns).where(campaigns.c.id.in_(ids)))
@@ -283,7 +302,7 @@ class ReadQueries:
         if viewer is not None:
             visible = or_(visible, stories.c.owner_id == viewer)
         stmt = _page(select(stories).where(visible), stories.c, after, limit)
-        return [StoryRecord(**rows.story_fields(r)) for r in await self._all(stmt)]
+        return [StoryRecord.of(r) for r in await self._all(stmt)]
 
     async def list_campaigns(
         self, viewer: uuid.UUID, after: ListKey | None, limit: int

@@ -19,10 +19,12 @@ from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign, Member
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
+from novel_engine.domain.narration import NarrationStatus
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story
 from novel_engine.domain.tracking import Tracker, TrackingRepository
 from novel_engine.domain.user import User
+from novel_engine.domain.writing import NarratedTurn
 from novel_engine.persistence import rows
 from novel_engine.persistence.tables import (
     campaign_characters,
@@ -375,6 +377,18 @@ class SqlSessionRepository(_Repository[Session]):
     async def turn(self, turn_id: uuid.UUID) -> Turn | None:
         row = (await self._conn.execute(select(turns).where(turns.c.id == turn_id))).one_or_none()
         return rows.to_turn(row) if row else None
+
+    async def narrated_turns(self, session_id: uuid.UUID) -> list[NarratedTurn]:
+        found = await self._conn.execute(
+            select(turns.c.number, turns.c.narrative, turns.c.actions)
+            .where(
+                turns.c.session_id == session_id,
+                turns.c.narration_status == NarrationStatus.DONE.value,
+                turns.c.narrative.is_not(None),
+            )
+            .order_by(turns.c.number)
+        )
+        return [rows.to_narrated_turn(row) for row in found]
 
     async def persist(self, session: Session) -> None:
         if self._tracker.is_new(session):

@@ -21,8 +21,18 @@ from novel_engine.domain.character import (
 )
 from novel_engine.domain.narration import NarrationStatus, Reaction
 from novel_engine.domain.session import Session, SessionStatus, Turn
-from novel_engine.domain.story import Genre, PlotPoint, Story, StoryEntry, Tone
+from novel_engine.domain.story import (
+    GenerationStatus,
+    Genre,
+    PlotPoint,
+    Story,
+    StoryEntry,
+    StoryLength,
+    StoryQuality,
+    Tone,
+)
 from novel_engine.domain.user import User
+from novel_engine.domain.writing import NarratedTurn
 
 TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 
@@ -52,6 +62,15 @@ def story_fields(row: Row[Any]) -> dict[str, Any]:
         "tone": Tone(row.tone),
         "visibility": Visibility(row.visibility),
         "entry_count": row.entry_count,
+        "content": row.content,
+        "quality": StoryQuality.from_scores(row.quality) if row.quality else None,
+        "generation_status": GenerationStatus(row.generation_status)
+        if row.generation_status
+        else None,
+        "generation_error": row.generation_error,
+        "model_used": row.model_used,
+        "length": StoryLength(row.length) if row.length else None,
+        "prompt": row.prompt,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -134,6 +153,18 @@ def to_turn(row: Row[Any]) -> Turn:
     )
 
 
+def to_narrated_turn(row: Any) -> NarratedTurn:
+    """A turn's prose and the characters who acted in it or were acted on."""
+    named = [a["characterId"] for a in row.actions] + [
+        t for a in row.actions for t in a["targetIds"]
+    ]
+    return NarratedTurn(
+        number=row.number,
+        text=row.narrative,
+        character_ids=tuple(uuid.UUID(c) for c in dict.fromkeys(named)),
+    )
+
+
 def to_user(row: Row[Any]) -> User:
     return User(
         id=row.id,
@@ -197,6 +228,14 @@ def story_values(story: Story) -> dict[str, Any]:
         "tone": story.tone.value,
         "visibility": story.visibility.value,
         "entry_count": story.entry_count,
+        "content": story.content,
+        "word_count": story.word_count,
+        "quality": story.quality.as_dict() if story.quality else None,
+        "generation_status": story.generation_status.value if story.generation_status else None,
+        "generation_error": story.generation_error,
+        "model_used": story.model_used,
+        "length": story.length.value if story.length else None,
+        "prompt": story.prompt,
         **_base_values(story),
     }
 

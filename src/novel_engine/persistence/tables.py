@@ -135,6 +135,17 @@ stories = Table(
     Column("tone", String(20), nullable=False),
     Column("visibility", String(10), nullable=False),
     Column("entry_count", Integer, nullable=False),
+    # A generated or compiled story's text, and how it was judged (the six scores).
+    Column("content", Text, nullable=True),
+    Column("word_count", Integer, nullable=True),
+    Column("quality", JSONDocument, nullable=True),
+    # generating | done | failed; NULL for a story told event by event.
+    Column("generation_status", String(12), nullable=True),
+    Column("generation_error", Text, nullable=True),
+    Column("model_used", String(200), nullable=True),
+    # What the model was asked for: a length (short | medium | long) and a prompt.
+    Column("length", String(10), nullable=True),
+    Column("prompt", Text, nullable=False, server_default=""),
     *_timestamps(),
     Index("ix_stories_visibility_created_at_id", "visibility", "created_at", "id"),
 )

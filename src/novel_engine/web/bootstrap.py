@@ -17,6 +17,7 @@ from novel_engine.domain.messagebus import Handlers, MessageBus
 from novel_engine.graphql.context import Services
 from novel_engine.models import factory as models
 from novel_engine.models.recording import FanOutRecorder
+from novel_engine.narrative import stories
 from novel_engine.narrative.engine import StoryEngine
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.engine import create_engine
@@ -100,6 +101,7 @@ async def bootstrap(
             reactions_per_turn=settings.reactions_per_turn,
         )
         handlers.include(story.handlers())
+        handlers.include(stories.handlers(model))
         if extra is not None:
             handlers.include(extra)
         bus = MessageBus(handlers)

@@ -13,11 +13,29 @@ from novel_engine.domain.story import StoryEntry
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.errors import Error, ResultUnion
 from novel_engine.graphql.ids import require_id
-from novel_engine.graphql.stories.inputs import CreateStoryInput, StoryEventInput
+from novel_engine.graphql.stories.inputs import (
+    CreateStoryInput,
+    GenerateStoryInput,
+    StoryEventInput,
+)
 from novel_engine.graphql.stories.types import Story, StoryEvent, StoryEventAdded
 
 CreateStoryResult = ResultUnion(
     "CreateStoryResult",
+    Story,
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.AuthenticationRequired,
+)
+GenerateStoryResult = ResultUnion(
+    "GenerateStoryResult",
+    Story,
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.AuthenticationRequired,
+)
+CompileStoryResult = ResultUnion(
+    "CompileStoryResult",
     Story,
     errors.InvalidInput,
     errors.NotFound,
@@ -59,6 +77,49 @@ class StoriesMutation:
                     visibility=input.visibility,
                     character_ids=_character_ids(input.character_ids),
                 ),
+            ),
+            Story.from_model,
+        )
+
+    @strawberry.mutation(
+        description="Ask the configured model for a story: it is answered at once, "
+        "GENERATING, and written in the background (then DONE, with its quality).",
+        graphql_type=GenerateStoryResult.annotation,
+    )
+    async def generate_story(self, info: Info, input: GenerateStoryInput) -> Story | Error:
+        ctx = info.context
+        return await GenerateStoryResult.attempt(
+            lambda: service.generate_story(
+                ctx.uow(),
+                ctx.actor(),
+                commands.GenerateStory(
+                    title=input.title,
+                    genre=input.genre,
+                    themes=tuple(input.themes or ()),
+                    tone=input.tone,
+                    visibility=input.visibility,
+                    character_ids=_character_ids(input.character_ids),
+                    length=input.length,
+                    prompt=input.prompt,
+                ),
+            ),
+            Story.from_model,
+        )
+
+    @strawberry.mutation(
+        description="A private story made of a session's narrated turns; its quality is "
+        "assessed in the background.",
+        graphql_type=CompileStoryResult.annotation,
+    )
+    async def compile_story(
+        self, info: Info, session_id: strawberry.ID, title: str | None = None
+    ) -> Story | Error:
+        ctx = info.context
+        return await CompileStoryResult.attempt(
+            lambda: service.compile_story(
+                ctx.uow(),
+                ctx.actor(),
+                commands.CompileStory(require_id(session_id, "sessionId", "session"), title),
             ),
             Story.from_model,
         )

@@ -11,7 +11,14 @@ from novel_engine.domain import story as domain
 from novel_engine.graphql.characters.types import Character, characters_by_ids
 from novel_engine.graphql.characters.visibility import visible
 from novel_engine.graphql.context import Info
-from novel_engine.graphql.enums import Genre, PlotPoint, Tone, Visibility
+from novel_engine.graphql.enums import (
+    GenerationStatus,
+    Genre,
+    PlotPoint,
+    StoryLength,
+    Tone,
+    Visibility,
+)
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.stories.loaders import CharactersByStoryIdLoader, StoryEntriesByPageLoader
@@ -43,6 +50,27 @@ class StoryEvent:
         return await characters_by_ids(info, list(self.character_ids))
 
 
+@strawberry.type(description="How well a story is told, each score within 0..1.")
+class StoryQuality:
+    coherence: float
+    engagement: float
+    character_development: float
+    plot_structure: float
+    language_quality: float
+    overall: float
+
+    @classmethod
+    def from_model(cls, q: domain.StoryQuality) -> StoryQuality:
+        return cls(
+            coherence=q.coherence,
+            engagement=q.engagement,
+            character_development=q.character_development,
+            plot_structure=q.plot_structure,
+            language_quality=q.language_quality,
+            overall=q.overall,
+        )
+
+
 @strawberry.type
 class Story:
     id: strawberry.ID
@@ -54,6 +82,20 @@ class Story:
     version: int
     created_at: datetime
     updated_at: datetime
+    content: str | None = strawberry.field(
+        description="The story's text, once generated or compiled; null until then."
+    )
+    word_count: int | None
+    quality: StoryQuality | None = strawberry.field(
+        description="Set once the story's text is assessed; null until then."
+    )
+    generation_status: GenerationStatus | None = strawberry.field(
+        description="GENERATING while the model writes it, then DONE or FAILED; null for "
+        "a story told event by event."
+    )
+    generation_error: str | None = strawberry.field(description="Why generation FAILED.")
+    model_used: str | None = strawberry.field(description="The model that wrote it.")
+    length: StoryLength | None = strawberry.field(description="The length asked for.")
     uid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
 
@@ -69,6 +111,13 @@ class Story:
             version=s.version,
             created_at=s.created_at,
             updated_at=s.updated_at,
+            content=s.content,
+            word_count=s.word_count,
+            quality=StoryQuality.from_model(s.quality) if s.quality else None,
+            generation_status=s.generation_status,
+            generation_error=s.generation_error,
+            model_used=s.model_used,
+            length=s.length,
             uid=s.id,
             owner_id=s.owner_id,
         )
