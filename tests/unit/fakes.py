@@ -20,7 +20,7 @@ from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.events import DomainEvent, StoredEvent
-from novel_engine.domain.narration import NarrativeChunk
+from novel_engine.domain.narration import NarrationStatus, NarrativeChunk
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.tracking import Tracker, TrackingRepository
@@ -152,6 +152,14 @@ class FakeSessionRepository(FakeRepository[Session]):
 
     async def turn(self, turn_id: uuid.UUID) -> Turn | None:
         return next((t for t in self.turns if t.id == turn_id), None)
+
+    async def narrated_turns(self, session_id: uuid.UUID) -> list[Turn]:
+        narrated = [
+            t
+            for t in self.turns
+            if t.session_id == session_id and t.narration_status is NarrationStatus.DONE
+        ]
+        return sorted(narrated, key=lambda t: t.number)
 
     async def persist(self, session: Session) -> None:
         self.turns.extend(session.new_turns)

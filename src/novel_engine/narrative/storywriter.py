@@ -97,9 +97,9 @@ class _Writer:
     def fixed(self, index: int, point: PlotPoint, stop: _Stop) -> str:
         rng = self.rng_for(f"{point.value}/{index}")
         beats = list(words.FIXED_BEATS[point])
-        if len(beats) > self.beats + 1:  # a short story keeps fewer, in order
-            keep = sorted(rng.sample(range(len(beats)), self.beats + 1))
-            beats = [beats[i] for i in keep]
+        if len(beats) > self.beats + 1:  # a short story keeps fewer: the first, then some
+            keep = sorted(rng.sample(range(1, len(beats)), self.beats))
+            beats = [beats[0], *(beats[i] for i in keep)]
         if point is PlotPoint.INCITING_INCIDENT:
             beats.append(self.departure())
         if point is PlotPoint.RESOLUTION:
