@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine.persistence.tables import events, turns
 from tests.graphql_client import AppClient, serving
-from tests.integration.helpers import count_rows, create_character
+from tests.integration.helpers import create_character, settled_rows
 from tests.integration.test_sessions_api import Table, act
 from tests.jobs_support import job_rows, until
 from tests.live_server import settings_for
@@ -141,7 +141,7 @@ async def test_a_bad_story_request_is_refused_and_writes_nothing(
 ) -> None:
     ada, bob = await app_client.sign_up("Ada"), await app_client.sign_up("Bob")
     secret = await create_character(app_client, bob, "Secret")
-    before = await count_rows(engine)
+    before = await settled_rows(engine)
 
     refusals = [
         (ada, {"title": "  "}, "INVALID_INPUT", "title"),
@@ -154,24 +154,38 @@ async def test_a_bad_story_request_is_refused_and_writes_nothing(
     for token, fields, code, field in refusals:
         refused = await generate(app_client, token, **fields)
         assert (refused["code"], refused["field"]) == (code, field), refused
-    assert await count_rows(engine) == before
+    assert await settled_rows(engine) == before
 
 
-async def narrate(engine: AsyncEngine, session_id: str, prose: dict[int, str]) -> None:
-    """What the chronicler leaves on a turn once it has told it."""
+TURNS = """
+query($id: ID!) {
+  session(id: $id) { turns { edges { node { number narrationStatus narrative } } } }
+}
+"""
+
+
+async def narratives(client: AppClient, token: str, session_id: str) -> list[str]:
+    """The session's turns' prose, in turn order, once every turn is told."""
+    data = await client.data(TURNS, {"id": session_id}, token=token)
+    nodes = [e["node"] for e in data["session"]["turns"]["edges"]]
+    assert all(n["narrationStatus"] == "DONE" for n in nodes), nodes
+    return [n["narrative"] for n in sorted(nodes, key=lambda n: n["number"])]
+
+
+async def interrupt(engine: AsyncEngine, session_id: str, number: int) -> None:
+    """Put a turn back in the middle of its narration."""
     async with engine.begin() as conn:
-        for number, text in prose.items():
-            await conn.execute(
-                update(turns)
-                .where(turns.c.session_id == uuid.UUID(session_id), turns.c.number == number)
-                .values(narrative=text, narration_status="done")
-            )
+        await conn.execute(
+            update(turns)
+            .where(turns.c.session_id == uuid.UUID(session_id), turns.c.number == number)
+            .values(narration_status="streaming")
+        )
 
 
 async def test_a_session_s_narrated_turns_are_compiled_into_one_assessed_story(
     app_client: AppClient, engine: AsyncEngine
 ) -> None:
-    # given: three turns, the first two narrated
+    # given: three turns told, the last one caught mid-narration
     table = await Table(app_client).set()
     patched = await app_client.data(
         "mutation($id: ID!) { updateWorldState(campaignId: $id, "
@@ -183,39 +197,33 @@ async def test_a_session_s_narrated_turns_are_compiled_into_one_assessed_story(
     await table.submit(table.ada, [act(table.mira, "DIALOGUE", "Who is there?", [table.tam])])
     await table.submit(table.bob, [act(table.tam, "MOVE", "the crypt")])
     await table.submit(table.bob, [act(table.tam, "WAIT", "wait")])
-    await narrate(
-        engine,
-        table.session["id"],
-        {
-            2: "Tam went down  into the crypt.\n\n\n The door   shut behind him.",
-            1: '"Who is there?" Mira\ncalled to Tam.',
-        },
-    )
+    await settled_rows(engine)
+    told = await narratives(app_client, table.ada, table.session["id"])
+    await interrupt(engine, table.session["id"], 3)
 
     # when: the viewer compiles it
     compiled = (await app_client.data(COMPILE, {"session": table.session["id"]}, token=table.vic))[
         "compileStory"
     ]
 
-    # then
+    # then: the first two turns' prose, one paragraph or more each, in order
     assert compiled["__typename"] == "Story", compiled
-    assert compiled["content"] == (
-        '"Who is there?" Mira called to Tam.\n\n'
-        "Tam went down into the crypt.\n\nThe door shut behind him."
-    )
+    assert compiled["content"] == f"{told[0]}\n\n{told[1]}"
+    assert told[2] not in compiled["content"]
     assert (compiled["title"], compiled["genre"], compiled["tone"]) == (
         "Gloom, session 1",
         "HORROR",
         "DARK",
     )
-    assert (compiled["wordCount"], compiled["generationStatus"]) == (18, "DONE")
+    assert compiled["generationStatus"] == "DONE"
+    assert compiled["wordCount"] > len(compiled["content"].split()) / 2
     assert compiled["characters"] == [{"name": "Mira"}, {"name": "Tam"}]
     assert compiled["quality"] is None
     story = await settled(app_client, table.vic, compiled["id"], done="quality")
     assert set(story["quality"]) == QUALITY_NAMES
     kinds = [e["event_type"] for e in await story_events(engine, compiled["id"])]
     assert kinds == ["narratives.story.compiled", "narratives.story.quality-assessed"]
-    assert [j.kind for j in await job_rows(engine)] == ["story-assessment"]
+    assert [j.status for j in await job_rows(engine) if j.kind == "story-assessment"] == ["done"]
 
 
 async def test_only_members_compile_and_only_narrated_turns_count(
@@ -223,8 +231,7 @@ async def test_only_members_compile_and_only_narrated_turns_count(
 ) -> None:
     table = await Table(app_client).set()
     eve = await app_client.sign_up("Eve")
-    await table.submit(table.bob, [act(table.tam, "WAIT", "wait")])
-    before = await count_rows(engine)
+    before = await settled_rows(engine)
 
     refusals = [
         (eve, table.session["id"], "NOT_FOUND"),
@@ -237,15 +244,19 @@ async def test_only_members_compile_and_only_narrated_turns_count(
             "compileStory"
         ]
         assert (refused["code"], refused["field"]) == (code, "sessionId"), refused
-    assert await count_rows(engine) == before
+    assert await settled_rows(engine) == before
 
-    await narrate(engine, table.session["id"], {1: "Tam waited."})
+    await table.submit(table.bob, [act(table.tam, "WAIT", "wait")])
+    await settled_rows(engine)
     titled = (
         await app_client.data(
             COMPILE, {"session": table.session["id"], "title": "Waiting"}, token=table.bob
         )
     )["compileStory"]
-    assert (titled["title"], titled["content"]) == ("Waiting", "Tam waited.")
+    assert (titled["title"], titled["content"]) == (
+        "Waiting",
+        *await narratives(app_client, table.bob, table.session["id"]),
+    )
 
 
 async def test_a_remote_model_writes_the_story_and_grades_it_as_structured_output(

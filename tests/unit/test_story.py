@@ -12,7 +12,9 @@ from novel_engine.domain.commands import (
     GenerateStory,
 )
 from novel_engine.domain.errors import Forbidden, InvalidInput
-from novel_engine.domain.events import EventType
+from novel_engine.domain.events import EventType, utcnow
+from novel_engine.domain.narration import NarrationStatus
+from novel_engine.domain.session import Turn
 from novel_engine.domain.story import (
     Assessment,
     Draft,
@@ -25,7 +27,7 @@ from novel_engine.domain.story import (
     Tone,
     count_words,
 )
-from novel_engine.domain.writing import NarratedTurn, edited, genre_and_tone
+from novel_engine.domain.writing import edited, genre_and_tone
 
 OWNER = Actor(uuid.uuid4())
 HERO = uuid.uuid4()
@@ -172,11 +174,26 @@ def test_a_session_with_nothing_narrated_compiles_to_no_story() -> None:
     assert caught.value.field == "sessionId"
 
 
+def narrated(number: int, narrative: str) -> Turn:
+    return Turn(
+        id=uuid.uuid4(),
+        session_id=uuid.uuid4(),
+        campaign_id=uuid.uuid4(),
+        number=number,
+        actions=(),
+        submitted_by=uuid.uuid4(),
+        created_at=utcnow(),
+        correlation_id=uuid.uuid4(),
+        narration_status=NarrationStatus.DONE,
+        narrative=narrative,
+    )
+
+
 def test_narrated_turns_are_edited_into_one_text_in_turn_order() -> None:
     turns = [
-        NarratedTurn(2, "Bram  answered.\nThe lamp   went out.\n\n\n  Silence.  "),
-        NarratedTurn(1, "Mira lit\tthe lamp."),
-        NarratedTurn(3, "   "),
+        narrated(2, "Bram  answered.\nThe lamp   went out.\n\n\n  Silence.  "),
+        narrated(1, "Mira lit\tthe lamp."),
+        narrated(3, "   "),
     ]
     assert edited(turns) == "Mira lit the lamp.\n\nBram answered. The lamp went out.\n\nSilence."
 
@@ -185,8 +202,8 @@ def test_narrated_turns_are_edited_into_one_text_in_turn_order() -> None:
     ("world", "expected"),
     [
         ({}, (Genre.ADVENTURE, Tone.HEROIC)),
-        ({"genre": "sci-fi", "tone": "DARK"}, (Genre.SCI_FI, Tone.DARK)),
-        ({"genre": " Sci_Fi ", "tone": "mysterious"}, (Genre.SCI_FI, Tone.MYSTERIOUS)),
+        ({"genre": "sci-fi", "tone": "dark"}, (Genre.SCI_FI, Tone.DARK)),
+        ({"genre": "horror", "tone": "mysterious"}, (Genre.HORROR, Tone.MYSTERIOUS)),
         ({"genre": "western", "tone": 3}, (Genre.ADVENTURE, Tone.HEROIC)),
     ],
 )

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
-    from novel_engine.domain.writing import NarratedTurn
 
 
 class PasswordHasher(Protocol):
@@ -84,7 +83,7 @@ class SessionRepository(Protocol):
 
     async def turn(self, turn_id: uuid.UUID) -> Turn | None: ...
 
-    async def narrated_turns(self, session_id: uuid.UUID) -> list[NarratedTurn]:
+    async def narrated_turns(self, session_id: uuid.UUID) -> list[Turn]:
         """The session's turns whose narration is done, by number (read, not locked)."""
         ...
 

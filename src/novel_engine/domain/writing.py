@@ -1,5 +1,5 @@
 """What a story is written or judged from: a brief for the model that writes it, a
-manuscript for the one that grades it, and a session's narrated turns for compiling.
+manuscript for the one that grades it, and a session's narrated turns, edited into one.
 
 Like a Scene, these are structured inputs: the offline model answers from them, and
 remote models read a prompt made from the same facts.
@@ -8,12 +8,12 @@ remote models read a prompt made from the same facts.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from novel_engine.domain.scene import SceneCharacter, seed_of
+from novel_engine.domain.session import Turn
 from novel_engine.domain.story import Genre, StoryLength, Tone
 
 DEFAULT_GENRE = Genre.ADVENTURE
@@ -44,25 +44,16 @@ class Manuscript:
     text: str
 
 
-@dataclass(frozen=True)
-class NarratedTurn:
-    """A turn's prose as the chronicler wrote it, and who acted or was acted on in it."""
-
-    number: int
-    text: str
-    character_ids: tuple[uuid.UUID, ...] = ()
-
-
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def edited(turns: Sequence[NarratedTurn]) -> str:
+def edited(turns: Sequence[Turn]) -> str:
     """The turns' prose as one text, in turn order: every turn starts a paragraph, its
     own paragraphs stay apart, and runs of whitespace inside a paragraph (line breaks
     included) become one space."""
     paragraphs = []
     for turn in sorted(turns, key=lambda t: t.number):
-        for block in _PARAGRAPH_BREAK.split(turn.text):
+        for block in _PARAGRAPH_BREAK.split(turn.narrative or ""):
             paragraph = " ".join(block.split())
             if paragraph:
                 paragraphs.append(paragraph)
@@ -70,19 +61,13 @@ def edited(turns: Sequence[NarratedTurn]) -> str:
 
 
 def genre_and_tone(world_state: Mapping[str, Any]) -> tuple[Genre, Tone]:
-    """A campaign's genre and tone: `worldState.genre` and `worldState.tone`, by value
-    or name in any case ("sci-fi", "SCI_FI"); adventure and heroic when unset or unknown."""
+    """A campaign's genre and tone as the story engine reads them from its world
+    (`genre: "sci-fi"`, `tone: "dark"`); adventure and heroic when unset or unknown."""
     return (
-        _named(Genre, world_state.get("genre"), DEFAULT_GENRE),
-        _named(Tone, world_state.get("tone"), DEFAULT_TONE),
+        _valued(Genre, world_state.get("genre")) or DEFAULT_GENRE,
+        _valued(Tone, world_state.get("tone")) or DEFAULT_TONE,
     )
 
 
-def _named(kind: Any, given: object, default: Any) -> Any:
-    if not isinstance(given, str):
-        return default
-    wanted = given.strip().casefold()
-    for member in kind:
-        if wanted in (member.value.casefold(), member.name.casefold()):
-            return member
-    return default
+def _valued(kind: Any, given: object) -> Any:
+    return next((member for member in kind if member.value == given), None)

@@ -129,7 +129,7 @@ class StoryEngine:
         seen: list[Witnessed],
     ) -> PersonaReply:
         scene = _scene(setting, seen, with_also=[persona])
-        view = PersonaView(_scene_character(persona), scene)
+        view = PersonaView(SceneCharacter.of(persona), scene)
         key = CallKey(str(job.id), f"reaction:{persona.id}", setting.campaign.id, setting.turn.id)
         answer = await self._model.generate(reaction_request(view, key))
         known = {c.id for c in scene.characters}
@@ -354,7 +354,7 @@ def _scene(
         genre=_choice(Genre, world.get("genre")) or Genre.ADVENTURE,
         tone=_choice(Tone, world.get("tone")) or _tone_of(happened),
         place=place or _text(world.get("place")) or setting.campaign.name,
-        characters=tuple(_scene_character(c) for c in involved.values()),
+        characters=tuple(SceneCharacter.of(c) for c in involved.values()),
         actions=tuple(
             SceneAction(
                 str(w.action.character_id),
@@ -368,16 +368,6 @@ def _scene(
         narration_style=setting.campaign.narration_style,
         weather=_text(world.get("weather")),
         time_of_day=_text(world.get("timeOfDay")),
-    )
-
-
-def _scene_character(character: Character) -> SceneCharacter:
-    return SceneCharacter(
-        str(character.id),
-        character.name,
-        character.kind,
-        character.personality,
-        character.background,
     )
 
 

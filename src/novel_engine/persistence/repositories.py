@@ -24,7 +24,6 @@ from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story
 from novel_engine.domain.tracking import Tracker, TrackingRepository
 from novel_engine.domain.user import User
-from novel_engine.domain.writing import NarratedTurn
 from novel_engine.persistence import rows
 from novel_engine.persistence.tables import (
     campaign_characters,
@@ -378,9 +377,9 @@ class SqlSessionRepository(_Repository[Session]):
         row = (await self._conn.execute(select(turns).where(turns.c.id == turn_id))).one_or_none()
         return rows.to_turn(row) if row else None
 
-    async def narrated_turns(self, session_id: uuid.UUID) -> list[NarratedTurn]:
+    async def narrated_turns(self, session_id: uuid.UUID) -> list[Turn]:
         found = await self._conn.execute(
-            select(turns.c.number, turns.c.narrative, turns.c.actions)
+            select(turns)
             .where(
                 turns.c.session_id == session_id,
                 turns.c.narration_status == NarrationStatus.DONE.value,
@@ -388,7 +387,7 @@ class SqlSessionRepository(_Repository[Session]):
             )
             .order_by(turns.c.number)
         )
-        return [rows.to_narrated_turn(row) for row in found]
+        return [rows.to_turn(row) for row in found]
 
     async def persist(self, session: Session) -> None:
         if self._tracker.is_new(session):

@@ -32,7 +32,6 @@ from novel_engine.domain.story import (
     Tone,
 )
 from novel_engine.domain.user import User
-from novel_engine.domain.writing import NarratedTurn
 
 TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 
@@ -150,18 +149,6 @@ def to_turn(row: Row[Any]) -> Turn:
         narration_error=row.narration_error,
         model_used=row.model_used,
         fallback=row.fallback,
-    )
-
-
-def to_narrated_turn(row: Any) -> NarratedTurn:
-    """A turn's prose and the characters who acted in it or were acted on."""
-    named = [a["characterId"] for a in row.actions] + [
-        t for a in row.actions for t in a["targetIds"]
-    ]
-    return NarratedTurn(
-        number=row.number,
-        text=row.narrative,
-        character_ids=tuple(uuid.UUID(c) for c in dict.fromkeys(named)),
     )
 
 

@@ -43,7 +43,11 @@ async def compile_story(uow: UnitOfWork, actor: Actor, command: CompileStory) ->
     actor.require_user()
     async with uow:
         turns = await uow.sessions.narrated_turns(command.session_id)
-        appearing = list(dict.fromkeys(c for t in turns for c in t.character_ids))
+        appearing = list(
+            dict.fromkeys(
+                c for t in turns for a in t.actions for c in (a.character_id, *a.target_ids)
+            )
+        )
         # Characters, then the session, then its campaign: the order a turn locks them in.
         found = await uow.characters.get_many(sorted(appearing), lock=True)
         session = await uow.sessions.get(command.session_id)
