@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
+from novel_engine.domain.narration import Reaction
 from novel_engine.domain.session import Turn
 from novel_engine.domain.story import PlotPoint
 from novel_engine.narrative.plot import TurnSummary, arc, plot_point
@@ -85,7 +86,7 @@ def test_the_end_of_a_session_before_its_climax_or_after_its_resolution_adds_not
     assert plot_point(resolved, ended=True) is None
 
 
-def test_a_played_turn_is_summarised_from_its_actions_and_outcomes() -> None:
+def test_a_played_turn_is_summarised_from_its_actions_reactions_and_outcomes() -> None:
     mara, bram, tess = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     actions = (
         Action(mara, ActionKind.ATTACK, "strike", (bram, tess, mara)),
@@ -104,7 +105,20 @@ def test_a_played_turn_is_summarised_from_its_actions_and_outcomes() -> None:
         submitted_by=uuid.uuid4(),
         created_at=datetime.now(UTC),
         correlation_id=uuid.uuid4(),
-        outcomes=tuple(ActionOutcome(ok, 0.5, 0.5, 0.0, 1, "") for ok in verdicts),
+        outcomes=tuple(judged(ok) for ok in verdicts),
+        reactions=(
+            Reaction(
+                Action(tess, ActionKind.DIALOGUE, "Stop!", (mara,)),
+                judged(False),
+                uuid.uuid4(),
+                "offline/offline-1",
+                False,
+            ),
+        ),
     )
 
-    assert TurnSummary.of(turn) == TurnSummary(attacks=2, failures=2, hurt=2, places=("the crypt",))
+    assert TurnSummary.of(turn) == TurnSummary(attacks=2, failures=3, hurt=2, places=("the crypt",))
+
+
+def judged(success: bool) -> ActionOutcome:
+    return ActionOutcome(success, 0.5, 0.5, 0.0, 1, "")

@@ -50,12 +50,16 @@ class TurnSummary:
 
     @classmethod
     def of(cls, turn: Turn) -> TurnSummary:
-        """A played turn's summary, from its actions and the director's outcomes."""
-        judged = list(zip(turn.actions, turn.outcomes, strict=False))
+        """A played turn's summary, from its actions and the AI-played characters'
+        reactions, with the director's outcomes."""
+        judged = [
+            *zip(turn.actions, turn.outcomes, strict=False),
+            *((r.action, r.outcome) for r in turn.reactions),
+        ]
         hits = [a for a, o in judged if a.kind is ActionKind.ATTACK and o.success]
         return cls(
-            attacks=sum(a.kind is ActionKind.ATTACK for a in turn.actions),
-            failures=sum(not o.success for o in turn.outcomes),
+            attacks=sum(a.kind is ActionKind.ATTACK for a, _ in judged),
+            failures=sum(not o.success for _, o in judged),
             hurt=sum(len({t for t in a.target_ids if t != a.character_id}) for a in hits),
             places=tuple(a.intent for a, o in judged if a.kind is ActionKind.MOVE and o.success),
         )
