@@ -85,11 +85,11 @@ class _Writer:
         ]
         told = count_words(" ".join([opening, *ending]))
         rising: list[str] = []
-        while told < self.brief.length.words * _FILL and len(rising) < _MAX_RISING:
+        while not rising or (told < self.brief.length.words * _FILL and len(rising) < _MAX_RISING):
             rising.append(self.rising(len(rising), last=False))
             told += count_words(rising[-1])
-        if rising:  # the last stop on the road leads to the foe
-            rising[-1] = self.rising(len(rising) - 1, last=True)
+        # The last stop on the road leads to the foe.
+        rising[-1] = self.rising(len(rising) - 1, last=True)
         return "\n\n".join([opening, *rising, *ending])
 
     # Scenes ----------------------------------------------------------------------
