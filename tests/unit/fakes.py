@@ -20,7 +20,7 @@ from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.events import DomainEvent, StoredEvent
-from novel_engine.domain.narration import NarrationStatus, NarrativeChunk
+from novel_engine.domain.narration import NarrativeChunk
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.tracking import Tracker, TrackingRepository
@@ -129,7 +129,7 @@ class FakeCampaignRepository(FakeRepository[Campaign]):
 class FakeSessionRepository(FakeRepository[Session]):
     def __init__(self, store: FakeStore, tracker: Tracker) -> None:
         super().__init__(store.sessions, tracker)
-        self.turns = store.turns
+        self.played = store.turns
 
     async def count_for(self, campaign_id: uuid.UUID) -> int:
         return sum(s.campaign_id == campaign_id for s in self.items.values())
@@ -144,29 +144,26 @@ class FakeSessionRepository(FakeRepository[Session]):
         return next(
             (
                 t
-                for t in self.turns
+                for t in self.played
                 if t.session_id == session_id and t.idempotency_key == idempotency_key
             ),
             None,
         )
 
     async def turn(self, turn_id: uuid.UUID) -> Turn | None:
-        return next((t for t in self.turns if t.id == turn_id), None)
+        return next((t for t in self.played if t.id == turn_id), None)
 
-    async def narrated_turns(self, session_id: uuid.UUID) -> list[Turn]:
-        narrated = [
-            t
-            for t in self.turns
-            if t.session_id == session_id and t.narration_status is NarrationStatus.DONE
-        ]
-        return sorted(narrated, key=lambda t: t.number)
+    async def turns(self, session_id: uuid.UUID) -> list[Turn]:
+        return sorted(
+            (t for t in self.played if t.session_id == session_id), key=lambda t: t.number
+        )
 
     async def persist(self, session: Session) -> None:
-        self.turns.extend(session.new_turns)
+        self.played.extend(session.new_turns)
         session.new_turns.clear()
         for changed in session.changed_turns:
-            index = next(i for i, t in enumerate(self.turns) if t.id == changed.id)
-            self.turns[index] = changed
+            index = next(i for i, t in enumerate(self.played) if t.id == changed.id)
+            self.played[index] = changed
         session.changed_turns.clear()
         await super().persist(session)
 

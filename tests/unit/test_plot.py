@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from novel_engine.domain.actions import Action, ActionKind, ActionOutcome
 from novel_engine.domain.narration import Reaction
+from novel_engine.domain.plot import TurnSummary, arc, plot_point
 from novel_engine.domain.session import Turn
 from novel_engine.domain.story import PlotPoint
-from novel_engine.narrative.plot import TurnSummary, arc, plot_point
 
 TALK = TurnSummary()
 WANDER = TurnSummary(places=("the crypt",))

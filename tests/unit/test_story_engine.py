@@ -11,12 +11,18 @@ from dataclasses import dataclass, replace
 import pytest
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.commands import AddCampaignCharacter, StartSession, SubmitTurn
+from novel_engine.domain.commands import (
+    AddCampaignCharacter,
+    EndSession,
+    StartSession,
+    SubmitTurn,
+)
 from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import EventType, StoredEvent
 from novel_engine.domain.language import ModelAnswer, ModelRequest, StreamPiece
 from novel_engine.domain.messagebus import Job
 from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, PersonaReply, Usage
+from novel_engine.domain.plot import TurnSummary, arc, plot_point
 from novel_engine.domain.services import campaigns, sessions, storytelling
 from novel_engine.domain.session import Action, ActionKind, Turn
 from novel_engine.narrative.engine import StoryEngine
@@ -328,3 +334,30 @@ async def test_a_turn_is_narrated_once() -> None:
         game.store.sessions[game.session_id].narrated(
             Actor(None), game.turn(turn.id), "x", "o/o", False, Usage()
         )
+
+
+async def test_plot_points_are_emitted_as_turns_are_narrated_and_the_end_resolves() -> None:
+    game = await a_game("Wren")
+    wren, tam = named(game, "Wren"), game.table.tam.id
+    strikes = [
+        [Action(tam, ActionKind.ATTACK, "strike with the oar", (wren,))] * n
+        for n in (1, 2, 4, 4, 6)
+    ]
+    for actions in strikes:
+        _, job = await game.play(actions)
+        await game.engine.narrate(job, Context(game.store))
+    await sessions.end_session(game.table.uow, game.table.ada, EndSession(game.session_id))
+
+    summaries = [TurnSummary.of(t) for t in sorted(game.store.turns, key=lambda t: t.number)]
+    expected = [(n, p.value) for n, p in enumerate(arc(summaries), 1) if p is not None]
+    reached = [
+        (e.payload["turnNumber"], e.payload["plotPoint"])
+        for e in game.store.events
+        if e.event_type is EventType.PLOT_POINT_REACHED
+    ]
+    assert expected[:3] == [(1, "inciting-incident"), (2, "rising-action"), (3, "climax")]
+    ending = plot_point(summaries, ended=True)
+    assert reached == expected + ([(None, ending.value)] if ending else [])
+    for event in (e for e in game.store.events if e.event_type is EventType.PLOT_POINT_REACHED):
+        assert event.payload["sessionId"] == str(game.session_id)
+        assert event.payload["description"]

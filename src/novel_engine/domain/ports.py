@@ -83,8 +83,8 @@ class SessionRepository(Protocol):
 
     async def turn(self, turn_id: uuid.UUID) -> Turn | None: ...
 
-    async def narrated_turns(self, session_id: uuid.UUID) -> list[Turn]:
-        """The session's turns whose narration is done, by number (read, not locked)."""
+    async def turns(self, session_id: uuid.UUID) -> list[Turn]:
+        """The session's turns, by number (read, not locked)."""
         ...
 
 

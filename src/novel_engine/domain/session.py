@@ -26,6 +26,7 @@ from novel_engine.domain.consequences import Bond, Change, Hurt, Learned, Moved,
 from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.narration import NarrationStatus, PersonaReply, Reaction, Usage
+from novel_engine.domain.story import PlotPoint
 from novel_engine.domain.values import require_text
 
 MAX_ACTIONS = 20
@@ -133,11 +134,15 @@ class Session(Aggregate):
         )
         return session
 
-    def end(self, actor: Actor, campaign: Campaign) -> None:
+    def end(self, actor: Actor, campaign: Campaign, reached: PlotPoint | None = None) -> None:
+        """End the session; `reached` is the plot point its end reaches, if any (the
+        resolution of a session past its climax)."""
         campaign.ensure_can_direct(actor)
         self._ensure_active()
         self.status = SessionStatus.ENDED
         self._touch()
+        if reached is not None:
+            self._reach(actor, reached, None, "The session ends.")
         self._record(
             actor,
             EventType.SESSION_ENDED,
@@ -333,12 +338,20 @@ class Session(Aggregate):
         return self._change_turn(turn, reactions=tuple(reactions))
 
     def narrated(
-        self, actor: Actor, turn: Turn, text: str, model_used: str, fallback: bool, usage: Usage
+        self,
+        actor: Actor,
+        turn: Turn,
+        text: str,
+        model_used: str,
+        fallback: bool,
+        usage: Usage,
+        reached: PlotPoint | None = None,
     ) -> Turn:
-        """The chronicler finished: the whole text is saved on the turn, once."""
+        """The chronicler finished: the whole text is saved on the turn, once; with it,
+        the plot point the turn reached, if any."""
         if turn.narration_status in (NarrationStatus.DONE, NarrationStatus.FAILED):
             raise InvalidInput("This turn's narration is already over.", "turnId")
-        self._record(
+        narrated = self._record(
             actor,
             EventType.TURN_NARRATED,
             {
@@ -354,12 +367,42 @@ class Session(Aggregate):
             },
             about=(AggregateType.INTERACTION, turn.id),
         )
+        if reached is not None:
+            self._reach(actor, reached, turn, _first_sentence(text), caused_by=narrated)
         return self._change_turn(
             turn,
             narration_status=NarrationStatus.DONE,
             narrative=text,
             model_used=model_used,
             fallback=fallback,
+        )
+
+    def _reach(
+        self,
+        actor: Actor,
+        point: PlotPoint,
+        turn: Turn | None,
+        description: str,
+        caused_by: DomainEvent | None = None,
+    ) -> None:
+        """`narratives.plot.point-reached` for this session (the catalog's story event,
+        about a session's story as it is played)."""
+        self._record(
+            actor,
+            EventType.PLOT_POINT_REACHED,
+            {
+                "sessionId": str(self.id),
+                "campaignId": str(self.campaign_id),
+                "turnId": str(turn.id) if turn else None,
+                "turnNumber": turn.number if turn else None,
+                "plotPoint": point.value,
+                "description": description,
+                "characters": _participants(turn) if turn else [],
+                "consequences": [c for o in turn.outcomes for c in o.consequences] if turn else [],
+                "timestamp": utcnow().isoformat(),
+            },
+            about=(AggregateType.CAMPAIGN, self.campaign_id),
+            caused_by=caused_by,
         )
 
     def narration_failed(self, turn: Turn, reason: str) -> Turn:
@@ -434,6 +477,12 @@ class _Play:
         elif isinstance(change, Learned):
             skill = Skill(change.skill, change.level)
             self.cast[change.character_id].learn_from_play(self.actor, skill, context, cause)
+
+
+def _first_sentence(text: str) -> str:
+    """The opening of a turn's prose, as the plot point's description."""
+    end = next((i for i, c in enumerate(text) if c in ".!?" and i > 20), None)
+    return (text[: end + 1] if end is not None else text)[:300].strip()
 
 
 def _conditions(world_state: dict[str, Any]) -> dict[str, str]:

@@ -19,7 +19,6 @@ from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign, Member
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
-from novel_engine.domain.narration import NarrationStatus
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story
 from novel_engine.domain.tracking import Tracker, TrackingRepository
@@ -377,15 +376,9 @@ class SqlSessionRepository(_Repository[Session]):
         row = (await self._conn.execute(select(turns).where(turns.c.id == turn_id))).one_or_none()
         return rows.to_turn(row) if row else None
 
-    async def narrated_turns(self, session_id: uuid.UUID) -> list[Turn]:
+    async def turns(self, session_id: uuid.UUID) -> list[Turn]:
         found = await self._conn.execute(
-            select(turns)
-            .where(
-                turns.c.session_id == session_id,
-                turns.c.narration_status == NarrationStatus.DONE.value,
-                turns.c.narrative.is_not(None),
-            )
-            .order_by(turns.c.number)
+            select(turns).where(turns.c.session_id == session_id).order_by(turns.c.number)
         )
         return [rows.to_turn(row) for row in found]
 

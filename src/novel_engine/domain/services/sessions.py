@@ -9,6 +9,7 @@ from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.commands import EndSession, StartSession, SubmitTurn
 from novel_engine.domain.errors import AlreadyExists, IdempotencyConflict, NotFound
+from novel_engine.domain.plot import TurnSummary, plot_point
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.services.campaigns import visible_campaign
 from novel_engine.domain.session import (
@@ -47,7 +48,8 @@ async def end_session(uow: UnitOfWork, actor: Actor, command: EndSession) -> Ses
     actor.require_user()
     async with uow:
         session, campaign = await _played_by(uow, actor, command.session_id)
-        session.end(actor, campaign)
+        history = [TurnSummary.of(t) for t in await uow.sessions.turns(session.id)]
+        session.end(actor, campaign, plot_point(history, ended=True))
         await uow.commit()
     return session
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.commands import AddStoryEvent, CompileStory, CreateStory, GenerateStory
 from novel_engine.domain.errors import NotFound
+from novel_engine.domain.narration import NarrationStatus
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.writing import edited, genre_and_tone
@@ -42,7 +43,11 @@ async def compile_story(uow: UnitOfWork, actor: Actor, command: CompileStory) ->
     cast is the characters who acted or were acted on that the member may see."""
     actor.require_user()
     async with uow:
-        turns = await uow.sessions.narrated_turns(command.session_id)
+        turns = [
+            t
+            for t in await uow.sessions.turns(command.session_id)
+            if t.narration_status is NarrationStatus.DONE and t.narrative is not None
+        ]
         appearing = list(
             dict.fromkeys(
                 c for t in turns for a in t.actions for c in (a.character_id, *a.target_ids)

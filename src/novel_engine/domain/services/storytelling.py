@@ -4,7 +4,7 @@ one unit of work; the model calls that decide what to write happen before, outsi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from novel_engine.domain.actions import ActionKind
@@ -13,6 +13,7 @@ from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import NotFound
 from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, PersonaReply, Usage
+from novel_engine.domain.plot import TurnSummary, plot_point
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.session import Session, Turn
 
@@ -93,27 +94,35 @@ async def narrated(
     """Save the turn's text and its `narratives.turn.narrated` event with the chunk that
     ends its stream, in one transaction; the stored chunk and the cursor before it, or
     None if the turn is gone or already over."""
-    return await _end(
-        uow, turn_id, lambda s, t: s.narrated(actor, t, text, model_used, fallback, usage)
-    )
+
+    async def end(session: Session, turn: Turn) -> Turn:
+        history = [t for t in await uow.sessions.turns(session.id) if t.number <= turn.number]
+        reached = plot_point([TurnSummary.of(t) for t in history])
+        return session.narrated(actor, turn, text, model_used, fallback, usage, reached)
+
+    return await _end(uow, turn_id, end)
 
 
 async def narration_failed(
     uow: UnitOfWork, turn_id: uuid.UUID, reason: str
 ) -> tuple[NarrativeChunk, int] | None:
     """The turn will not be narrated: it says why, and its stream ends."""
-    return await _end(uow, turn_id, lambda s, t: s.narration_failed(t, reason))
+
+    async def end(session: Session, turn: Turn) -> Turn:
+        return session.narration_failed(turn, reason)
+
+    return await _end(uow, turn_id, end)
 
 
 async def _end(
-    uow: UnitOfWork, turn_id: uuid.UUID, end: Callable[[Session, Turn], Turn]
+    uow: UnitOfWork, turn_id: uuid.UUID, end: Callable[[Session, Turn], Awaitable[Turn]]
 ) -> tuple[NarrativeChunk, int] | None:
     turn = await uow.sessions.turn(turn_id)
     session = await uow.sessions.get(turn.session_id) if turn else None
     if turn is None or session is None or turn.narration_status in OVER:
         await uow.commit()  # nothing to write; a job's commit still marks it done
         return None
-    end(session, turn)
+    await end(session, turn)
     written = await uow.narration.chunks(turn_id)
     stored = await uow.narration.add(NarrativeChunk(session.id, turn.id, len(written), "", True))
     await uow.commit()
