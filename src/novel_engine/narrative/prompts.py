@@ -40,6 +40,8 @@ NARRATOR = (
     "Invent no new characters and no events beyond those listed. No headings, no lists."
 )
 
+CONTINUE = "The prose written so far (continue it exactly where it stops; do not repeat it):"
+
 PERSONA = (
     "You play one character in a collaborative story. Stay in character: answer from "
     "its personality, background and relationships, and from what it witnessed, nothing "
@@ -118,10 +120,7 @@ def narration_request(scene: Scene, key: CallKey, *, so_far: str = "") -> ModelR
         *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
     ]
     if so_far:
-        lines += [
-            "The prose written so far (continue it exactly where it stops; do not repeat it):",
-            so_far,
-        ]
+        lines += [CONTINUE, so_far]
     return ModelRequest(
         system=NARRATOR,
         prompt="\n".join(line for line in lines if line),
@@ -130,6 +129,13 @@ def narration_request(scene: Scene, key: CallKey, *, so_far: str = "") -> ModelR
         max_tokens=900,
         subject=scene,
     )
+
+
+def continued_from(prompt: str, fresh: ModelRequest) -> str | None:
+    """The text so far a narration prompt carried, when `prompt` is the `fresh` request's
+    prompt asking to continue it (a narration resumed after a restart); else None."""
+    head = f"{fresh.prompt}\n{CONTINUE}\n"
+    return prompt[len(head) :] if prompt.startswith(head) else None
 
 
 def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:

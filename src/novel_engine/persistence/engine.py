@@ -51,3 +51,8 @@ async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await as_writer(conn)
         async with conn.begin():
             yield conn
+
+
+def is_writer(conn: AsyncConnection) -> bool:
+    sync = conn.sync_connection
+    return sync is not None and bool(sync.get_execution_options().get(WRITER, False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select
@@ -56,6 +57,16 @@ class SqlCallRecorder:
                 .order_by(model_calls.c.attempt)
             )
             return [_to_record(row) for row in found]
+
+
+async def answered(conn: AsyncConnection, job_ids: Collection[uuid.UUID]) -> list[CallRecord]:
+    """The attempts of these jobs' latest runs that produced an answer, by attempt."""
+    found = await conn.execute(
+        select(model_calls)
+        .where(model_calls.c.job_id.in_(job_ids), model_calls.c.answer.is_not(None))
+        .order_by(model_calls.c.attempt)
+    )
+    return [_to_record(row) for row in found]
 
 
 async def _write(conn: AsyncConnection, record: CallRecord) -> None:

@@ -24,6 +24,7 @@ from novel_engine.domain.story import Story
 from novel_engine.domain.tracking import Tracker, TrackingRepository
 from novel_engine.domain.user import User
 from novel_engine.persistence import rows
+from novel_engine.persistence.engine import is_writer
 from novel_engine.persistence.tables import (
     campaign_characters,
     campaign_members,
@@ -62,7 +63,9 @@ class _Repository(TrackingRepository[A]):
         # SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE.
         # A statement locks its rows in id order, so two writers locking overlapping sets
         # (the campaigns that cast a character, say) never wait on each other in a cycle.
-        return stmt.order_by(self.table.c.id).with_for_update()
+        # A reader's connection (a read-only unit of work) locks nothing.
+        ordered = stmt.order_by(self.table.c.id)
+        return ordered.with_for_update() if is_writer(self._conn) else ordered
 
     async def _insert(self, aggregate: A, values: dict[str, Any]) -> None:
         await self._conn.execute(self.table.insert().values(id=aggregate.id, **values))

@@ -42,14 +42,18 @@ class SqlUnitOfWork:
         bus: MessageBus | None = None,
         *,
         before_commit: BeforeCommit | None = None,
+        read_only: bool = False,
     ) -> None:
         self._engine = engine
         self._bus = bus
         self._before_commit = before_commit
+        # Only reads (replay): no write lock on SQLite, no row locks, no commit.
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        self._conn = await as_writer(await self._engine.connect())
+        conn = await self._engine.connect()
+        self._conn = conn if self._read_only else await as_writer(conn)
         try:
             await self._conn.begin()
         except BaseException:
@@ -86,6 +90,8 @@ class SqlUnitOfWork:
     async def commit(self) -> list[StoredEvent]:
         if self._conn is None:
             raise RuntimeError("commit outside `async with`")
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         stored = await event_store.append(self._conn, await self._tracker.write_back())
         requests = self._bus.job_requests(stored) if self._bus else []
         await jobs.enqueue(self._conn, requests)

@@ -1,8 +1,10 @@
-"""`novel-engine serve` and `novel-engine migrate`.
+"""`novel-engine serve`, `novel-engine migrate` and `novel-engine replay`.
 
 Exit codes: 0 done; 1 the database could not be migrated (unreachable, refused);
 2 a configuration that cannot work (an option or environment variable, named in one
-line on stderr). Once serving, uvicorn's own codes apply.
+line on stderr). Once serving, uvicorn's own codes apply. `replay` exits 0 when every
+turn replays identically, 1 when one diverges, 2 when there is nothing to replay (a bad
+id, an unknown session, a database it cannot read).
 """
 
 from __future__ import annotations
@@ -10,17 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 from urllib.parse import urlsplit
 
 import uvicorn
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from novel_engine import __version__
+from novel_engine.narrative.replay import replay
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.migrate import Migration, upgrade
+from novel_engine.persistence.session_log import SqlSessionLog
 from novel_engine.web.settings import ConfigurationError, Settings
 
 ENVIRONMENT = """\
@@ -34,6 +40,11 @@ configuration (environment variables):
   NOVEL_ENGINE_LLM_PROVIDER  offline, gemini or openai (default: offline)
 
 exit codes: 0 done, 1 the database could not be migrated, 2 a configuration that cannot work
+"""
+
+REPLAY_EXIT = """\
+exit codes: 0 every turn identical, 1 a turn diverges, 2 no session to replay (a bad id,
+an unknown session, a database that cannot be read) or a configuration that cannot work
 """
 
 
@@ -107,7 +118,56 @@ def parser() -> Parser:
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    replay_command = commands.add_parser(
+        "replay",
+        help="replay a session's turns from its event log and compare them with what is stored",
+        description="Run a session's story-engine steps again from its event log, answering\n"
+        "each model call with its recorded answer (or the offline model's, for offline calls\n"
+        "and calls with no record), and print, per turn, `identical` or a diff of where it\n"
+        "first diverges from the stored events and narrative. Reads only; writes nothing.",
+        epilog=f"{ENVIRONMENT.split('exit codes')[0]}{REPLAY_EXIT}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    replay_command.add_argument("--session", required=True, metavar="ID", help="the session's id")
     return root
+
+
+def replay_command(settings: Settings, session: str, out: TextIO) -> int:
+    """`novel-engine replay --session ID`: the id and the database checked, then replayed."""
+    try:
+        session_id = uuid.UUID(session)
+    except ValueError:
+        print(f"novel-engine: {session!r} is not a session id", file=sys.stderr)
+        return 2
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        # Connecting would create an empty database: replay writes nothing.
+        print(f"novel-engine: no database at {url.database}", file=sys.stderr)
+        return 2
+    return asyncio.run(replay_session(settings, session_id, out))
+
+
+async def replay_session(settings: Settings, session_id: uuid.UUID, out: TextIO) -> int:
+    """Replay one session; print each turn's report to `out`, why it cannot to stderr."""
+    engine = create_engine(settings.database_url)
+    try:
+        played = await SqlSessionLog(engine).played(session_id)
+        if played is None:
+            where = database_name(settings)
+            print(f"novel-engine: no session {session_id} in {where}", file=sys.stderr)
+            return 2
+        turns = await replay(played, reactions_per_turn=settings.reactions_per_turn)
+    except (SQLAlchemyError, OSError) as exc:  # the CLI's edge: say what failed, no traceback
+        reason = str(exc).splitlines()[0]
+        print(f"novel-engine: cannot read the session: {reason}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    for turn in turns:
+        print(turn.report(), file=out)
+    if not turns:
+        print("no turns played yet", file=out)
+    return 0 if all(t.divergence is None for t in turns) else 1
 
 
 async def _migrate(settings: Settings) -> Migration:
@@ -125,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"novel-engine: {exc}", file=sys.stderr)
         return 2
+    if args.command == "replay":
+        return replay_command(settings, args.session, sys.stdout)
     if args.command == "serve" and args.workers > 1 and settings.redis_url is None:
         print(f"novel-engine: warning: {_lone_workers(args.workers)}", file=sys.stderr)
     try:

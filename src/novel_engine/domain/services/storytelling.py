@@ -12,6 +12,8 @@ from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import NotFound
+from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.language import CallRecord
 from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, PersonaReply, Usage
 from novel_engine.domain.plot import TurnSummary, plot_point
 from novel_engine.domain.ports import UnitOfWork
@@ -29,6 +31,18 @@ class TurnSetting:
     turn: Turn
     cast: dict[uuid.UUID, Character]
     chunks: list[NarrativeChunk]
+
+
+@dataclass(frozen=True)
+class PlayedTurn:
+    """A turn as the log keeps it, for replay: its setting, its events in commit order,
+    the story engine's jobs for it (kind -> job id) and the recorded call that answered
+    each of their steps (step -> its last answered attempt; a step with none is missing)."""
+
+    setting: TurnSetting
+    events: list[StoredEvent]
+    jobs: dict[str, str]
+    answers: dict[str, CallRecord]
 
 
 async def setting(uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID) -> TurnSetting:

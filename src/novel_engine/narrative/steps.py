@@ -1,0 +1,311 @@
+"""The story engine's steps, as pure functions of a turn's setting and events: what each
+step asks a model, and what it makes of the answer.
+
+The engine's jobs (`engine.py`) and replay (`replay.py`) both call these, so a replay
+asks exactly what the engine asked and reads the answers exactly as it read them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from novel_engine.domain.actions import ActionKind
+from novel_engine.domain.character import Character
+from novel_engine.domain.errors import InvalidInput
+from novel_engine.domain.events import EventType, StoredEvent
+from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest
+from novel_engine.domain.narration import PersonaReply
+from novel_engine.domain.scene import Outcome, PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.services.storytelling import TurnSetting
+from novel_engine.domain.session import Action
+from novel_engine.domain.story import Genre, Tone
+from novel_engine.narrative.offline import OfflineModel
+from novel_engine.narrative.prompts import narration_request, reaction_request
+from novel_engine.narrative.reaction import validate_reaction
+
+log = logging.getLogger(__name__)
+
+# The engine's jobs, each run once per turn.
+PERSONAS = "personas"
+NARRATION = "narration"
+# A chunk is stored and sent when a sentence ends, or when this much text waits.
+CHUNK_MAX = 400
+_SENTENCE_END = re.compile("[.!?\u2026][\"'\u201d\u2019)]*\\s+$")
+_ACTED = (EventType.DIALOGUE_EXCHANGED, EventType.ACTION_PERFORMED)
+_OFFLINE = OfflineModel()  # answers for a persona whose model answered out of bounds
+
+
+def reaction_step(persona_id: uuid.UUID) -> str:
+    """The step name a persona's model call is recorded under."""
+    return f"reaction:{persona_id}"
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """An action of the turn as it happened: its event, where, and who saw it."""
+
+    event: StoredEvent
+    action: Action
+    success: bool
+    told: str  # what the prose may say came of it (never the director's numbers)
+    location: str | None
+    witnesses: frozenset[uuid.UUID]
+
+
+# Personas ---------------------------------------------------------------------------
+
+
+def personas_asked(
+    setting: TurnSetting, events: list[StoredEvent], limit: int
+) -> list[tuple[Character, list[Witnessed]]]:
+    """The AI-played characters that react to the turn, in the campaign's cast order, up
+    to `limit`, each with what it witnessed of the actions played (other characters')."""
+    played = [e for e in events if not is_reaction(e)]
+    happened = witnessed(played, setting.cast)
+    asked: list[tuple[Character, list[Witnessed]]] = []
+    for persona_id in setting.campaign.character_ids:
+        if len(asked) >= limit:
+            break
+        persona = setting.cast.get(persona_id)
+        if persona is None or persona_id not in setting.campaign.ai_character_ids:
+            continue
+        seen = [
+            w for w in happened if persona_id in w.witnesses and w.action.character_id != persona_id
+        ]
+        if seen:
+            asked.append((persona, seen))
+    return asked
+
+
+def persona_request(
+    setting: TurnSetting, persona: Character, seen: list[Witnessed], job_id: str
+) -> tuple[PersonaView, ModelRequest]:
+    """What the persona is asked, from its brief and what it saw, never more."""
+    scene = scene_of(setting, seen, with_also=[persona])
+    view = PersonaView(SceneCharacter.of(persona), scene)
+    key = CallKey(job_id, reaction_step(persona.id), setting.campaign.id, setting.turn.id)
+    return view, reaction_request(view, key)
+
+
+def reply_of(answer: ModelAnswer, view: PersonaView, seen: list[Witnessed]) -> PersonaReply:
+    """The persona's reply from its model's answer; an answer out of bounds is replaced
+    by the offline model's reaction (and says so)."""
+    known = {c.id for c in view.scene.characters}
+    try:
+        reaction = validate_reaction(answer.data, known)
+        model_used, fallback = answer.model_used, answer.fallback
+    except InvalidInput as exc:
+        log.info("persona %s answered out of bounds (%s); offline reply", view.persona.id, exc)
+        reaction = _OFFLINE.react(view)
+        model_used, fallback = f"{_OFFLINE.provider}/{_OFFLINE.model}", True
+    target = uuid.UUID(reaction["targetId"]) if reaction["targetId"] else None
+    action = Action(
+        uuid.UUID(view.persona.id),
+        ActionKind.DIALOGUE if reaction["kind"] == "DIALOGUE" else ActionKind.INTERACT,
+        reaction["intent"],
+        (target,) if target else (),
+    )
+    answered = [w for w in seen if target and w.action.character_id == target] or seen
+    return PersonaReply(action, answered[-1].event.event.event_id, model_used, fallback)
+
+
+# Narration --------------------------------------------------------------------------
+
+
+def chronicler_request(
+    setting: TurnSetting, events: list[StoredEvent], job_id: str, *, so_far: str = ""
+) -> ModelRequest:
+    """What the chronicler is asked: every action of the turn, reactions included; with
+    `so_far` (text stored before a restart), to continue it."""
+    scene = scene_of(setting, witnessed(events, setting.cast))
+    key = CallKey(job_id, NARRATION, setting.campaign.id, setting.turn.id)
+    return narration_request(scene, key, so_far=so_far)
+
+
+class Prose:
+    """A turn's text as the model streams it, cut into the chunks stored and sent: a chunk
+    ends with a sentence (the space after it goes to the next chunk) or when `CHUNK_MAX`
+    characters wait. The text is the answer less its trailing space, however the answer
+    was cut into pieces.
+
+    Resuming after a crash with the text `stored` so far, a model that starts over (the
+    offline one) has its repeat of it skipped; one that continues is appended to it."""
+
+    def __init__(self, stored: str = "") -> None:
+        self._stored = stored
+        self.text = stored
+        self._produced = ""  # what the model wrote, while deciding whether it repeats
+        self._deciding = bool(stored)
+        self._buffer = ""
+
+    def add(self, piece: str) -> str | None:
+        """Take the next piece; the chunk to store now, if one is complete."""
+        if self._deciding:
+            self._produced += piece
+            if self._stored.startswith(self._produced):
+                return None  # still repeating what is stored
+            self._deciding = False
+            if self._produced.startswith(self._stored):
+                piece = self._produced[len(self._stored) :]
+            else:  # a continuation: it follows the stored text
+                piece = self._produced
+                if not self._stored[-1:].isspace() and not piece[:1].isspace():
+                    piece = " " + piece
+        self._buffer += piece
+        if len(self._buffer) >= CHUNK_MAX or _SENTENCE_END.search(self._buffer):
+            return self._cut(final=False)
+        return None
+
+    def end(self) -> str | None:
+        """The answer is complete: the last chunk, if any text waits."""
+        return self._cut(final=True)
+
+    def _cut(self, *, final: bool) -> str | None:
+        chunk = self._buffer.rstrip()
+        self._buffer = "" if final else self._buffer[len(chunk) :]
+        if not chunk:
+            return None
+        self.text += chunk
+        return chunk
+
+
+# The turn's actions and their scene ---------------------------------------------------
+
+
+def is_reaction(stored: StoredEvent) -> bool:
+    """An AI-played character's reaction, recorded after the turn was played."""
+    return stored.event.payload.get("aiControlled") is True
+
+
+def witnessed(events: list[StoredEvent], cast: dict[uuid.UUID, Character]) -> list[Witnessed]:
+    """The turn's actions and reactions, in the order played, from their events (of
+    characters still in the cast)."""
+    found = []
+    for stored in events:
+        event = stored.event
+        if event.event_type not in _ACTED:
+            continue
+        payload: dict[str, Any] = event.payload
+        action = action_of(stored)
+        if action.character_id not in cast or any(t not in cast for t in action.target_ids):
+            continue
+        outcome = payload.get("outcome") or {}
+        success = bool(outcome.get("success", True))
+        found.append(
+            Witnessed(
+                stored,
+                action,
+                success,
+                _told(action, success, outcome.get("consequences") or [], cast),
+                payload.get("location"),
+                frozenset(uuid.UUID(w) for w in payload.get("witnesses", [])),
+            )
+        )
+    return found
+
+
+def _told(
+    action: Action, success: bool, consequences: list[str], cast: dict[uuid.UUID, Character]
+) -> str:
+    """An outcome as the story tells it: a blow that landed says who it hurt, by name;
+    otherwise the prose says in its own words whether the action worked. The director's
+    numbers stay in `Turn.outcomes`, for whoever wants to check them."""
+    if action.kind is ActionKind.ATTACK and success and len(action.target_ids) == 1:
+        target = cast[action.target_ids[0]].name
+        for consequence in consequences:
+            if consequence.startswith("The target is "):
+                return consequence.replace("The target", target, 1)
+    return ""
+
+
+_KINDS = {
+    "movement": ActionKind.MOVE,
+    "combat": ActionKind.ATTACK,
+    "skill-use": ActionKind.SKILL,
+    "item-interaction": ActionKind.INTERACT,
+    "wait": ActionKind.WAIT,
+}
+
+
+def action_of(stored: StoredEvent) -> Action:
+    """The action a dialogue or action event records."""
+    payload: dict[str, Any] = stored.event.payload
+    if stored.event.event_type is EventType.DIALOGUE_EXCHANGED:
+        listener = payload.get("listenerId")
+        return Action(
+            uuid.UUID(payload["speakerId"]),
+            ActionKind.DIALOGUE,
+            payload["message"],
+            (uuid.UUID(listener),) if listener else (),
+        )
+    return Action(
+        uuid.UUID(payload["actingCharacterId"]),
+        _KINDS.get(payload["actionType"], ActionKind.INTERACT),
+        payload["actionDescription"],
+        tuple(uuid.UUID(t) for t in payload["targetIds"]),
+    )
+
+
+def scene_of(
+    setting: TurnSetting,
+    happened: list[Witnessed],
+    with_also: list[Character] | None = None,
+) -> Scene:
+    """What one narration or one persona may draw on: the actions given, the characters
+    they involve, the campaign's world and style, nothing else."""
+    world = setting.campaign.world_state
+    involved: dict[uuid.UUID, Character] = {c.id: c for c in with_also or []}
+    for w in happened:
+        for character_id in (w.action.character_id, *w.action.target_ids):
+            involved.setdefault(character_id, setting.cast[character_id])
+    place = next((w.location for w in happened if w.location), None)
+    return Scene(
+        genre=_choice(Genre, world.get("genre")) or Genre.ADVENTURE,
+        tone=_choice(Tone, world.get("tone")) or _tone_of(happened),
+        place=place or _text(world.get("place")) or setting.campaign.name,
+        characters=tuple(SceneCharacter.of(c) for c in involved.values()),
+        actions=tuple(
+            SceneAction(
+                str(w.action.character_id),
+                w.action.kind,
+                w.action.intent,
+                tuple(str(t) for t in w.action.target_ids),
+                Outcome(w.success, w.told),
+            )
+            for w in happened
+        ),
+        narration_style=setting.campaign.narration_style,
+        weather=_text(world.get("weather")),
+        time_of_day=_text(world.get("timeOfDay")),
+    )
+
+
+def _tone_of(happened: list[Witnessed]) -> Tone:
+    """With no tone set in the world state, the turn sets it: blows landed darken it,
+    failures make it uncertain, a turn of talk is light, deeds that succeed are heroic."""
+    kinds = [w.action.kind for w in happened]
+    if any(w.action.kind is ActionKind.ATTACK and w.success for w in happened):
+        return Tone.DARK
+    if happened and sum(not w.success for w in happened) * 2 > len(happened):
+        return Tone.MYSTERIOUS
+    if kinds and all(k is ActionKind.DIALOGUE for k in kinds):
+        return Tone.LIGHT
+    return Tone.HEROIC
+
+
+_Choice = TypeVar("_Choice", Genre, Tone)
+
+
+def _choice(kind: type[_Choice], value: object) -> _Choice | None:
+    try:
+        return kind(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _text(value: object) -> str:
+    return value.strip()[:200] if isinstance(value, str) else ""
