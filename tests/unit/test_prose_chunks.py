@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from novel_engine.narrative.steps import CHUNK_MAX, Prose
 
-ANSWER = "The ferry creaked. Mira asked who kept it!\n\nOld Wren laughed: \"I do.\"  \n"
+ANSWER = 'The ferry creaked. Mira asked who kept it!\n\nOld Wren laughed: "I do."  \n'
 
 
 def chunks_of(pieces: list[str], stored: str = "") -> tuple[list[str], str]:

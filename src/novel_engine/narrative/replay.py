@@ -51,12 +51,13 @@ class Divergence:
 
     def diff(self) -> str:
         lines = difflib.unified_diff(
-            self.stored.splitlines(keepends=True),
-            self.replayed.splitlines(keepends=True),
+            self.stored.splitlines(),
+            self.replayed.splitlines(),
             fromfile=f"stored {self.what}",
             tofile=f"replayed {self.what}",
+            lineterm="",
         )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class TurnReplay:
         if self.divergence is None:
             return f"turn {self.number}: identical" + (f" ({self.note})" if self.note else "")
         d = self.divergence
-        return f"turn {self.number}: diverges at {d.step} ({d.what})\n{d.diff()}".rstrip("\n")
+        return f"turn {self.number}: diverges at {d.step} ({d.what})\n{d.diff()}"
 
 
 async def replay(played: list[PlayedTurn], *, reactions_per_turn: int) -> list[TurnReplay]:
