@@ -21,6 +21,13 @@ def test_the_text_is_the_answer_less_its_trailing_space_however_it_is_cut() -> N
         [ANSWER],
         list(ANSWER),
         ["The ferry creaked. ", "Mira asked who kept it!\n\n", 'Old Wren laughed: "I do."  ', "\n"],
+        [
+            "The ferry",
+            " creaked. Mira",
+            " asked who kept it!",
+            '\n\nOld Wren laughed: "I do',
+            '."  \n',
+        ],
     ]
     for pieces in cuts:
         chunks, text = chunks_of(pieces)
@@ -35,6 +42,13 @@ def test_chunks_end_with_sentences_and_the_space_after_goes_to_the_next() -> Non
         " Mira asked who kept it!",
         '\n\nOld Wren laughed: "I do."',
     ]
+
+
+def test_a_sentence_ends_a_chunk_when_the_space_after_it_comes_with_the_next_word() -> None:
+    tokens = ["The", " ferry", " creaked", ".", " Mira", " asked", " who", " kept", " it", "!"]
+    chunks, text = chunks_of(tokens)
+    assert chunks == ["The ferry creaked.", " Mira asked who kept it!"]
+    assert text == "The ferry creaked. Mira asked who kept it!"
 
 
 def test_a_long_stretch_without_a_sentence_end_is_cut_at_the_bound() -> None:

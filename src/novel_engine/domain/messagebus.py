@@ -59,6 +59,11 @@ class JobContext(Protocol):
         the same transaction marks the job done, so results are written exactly once."""
         ...
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads what the job works from: it takes no lock (so
+        holds up no writer) and cannot commit."""
+        ...
+
 
 ImmediateHandler = Callable[[Sequence[StoredEvent]], Awaitable[None]]
 JobHandler = Callable[[Job, JobContext], Coroutine[Any, Any, None]]

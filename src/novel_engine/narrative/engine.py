@@ -72,7 +72,7 @@ class StoryEngine:
         """Each AI-played character that witnessed something this turn answers it, up to
         the per-turn bound, in the campaign's cast order."""
         session_id, turn_id = _turn_of(job.event)
-        async with ctx.unit_of_work(finishes=False) as uow:
+        async with ctx.reading() as uow:
             setting = await storytelling.setting(uow, session_id, turn_id)
         replies: list[PersonaReply] = []
         turn = setting.turn
@@ -80,6 +80,8 @@ class StoryEngine:
             events = await self._events.about(turn_id)
             for persona, seen in personas_asked(setting, events, self._reactions_per_turn):
                 replies.append(await self._reply(job, setting, persona, seen))
+        if not replies:
+            return  # nothing to write: the worker marks the job done
         actor = Actor(None, correlation_id=turn.correlation_id)
         async with ctx.unit_of_work() as uow:
             await storytelling.react(uow, actor, session_id, turn_id, replies)
@@ -118,7 +120,7 @@ class StoryEngine:
     async def _narrate(
         self, job: Job, ctx: JobContext, session_id: uuid.UUID, turn_id: uuid.UUID
     ) -> None:
-        async with ctx.unit_of_work(finishes=False) as uow:
+        async with ctx.reading() as uow:
             setting = await storytelling.setting(uow, session_id, turn_id)
         if setting.turn.narration_status in _OVER:
             async with ctx.unit_of_work() as uow:

@@ -34,7 +34,9 @@ PERSONAS = "personas"
 NARRATION = "narration"
 # A chunk is stored and sent when a sentence ends, or when this much text waits.
 CHUNK_MAX = 400
-_SENTENCE_END = re.compile("[.!?\u2026][\"'\u201d\u2019)]*\\s+$")
+# A sentence's end, once the space after it has come (a model's tokens often bring the
+# space with the next word: "ferry", ".", " Mira").
+_SENTENCE_END = re.compile("[.!?\u2026][\"'\u201d\u2019)]*(?=\\s)")
 _ACTED = (EventType.DIALOGUE_EXCHANGED, EventType.ACTION_PERFORMED)
 _OFFLINE = OfflineModel()  # answers for a persona whose model answered out of bounds
 
@@ -128,9 +130,9 @@ def chronicler_request(
 
 class Prose:
     """A turn's text as the model streams it, cut into the chunks stored and sent: a chunk
-    ends with a sentence (the space after it goes to the next chunk) or when `CHUNK_MAX`
-    characters wait. The text is the answer less its trailing space, however the answer
-    was cut into pieces.
+    ends with the last sentence complete so far (the space after it goes to the next
+    chunk) or when `CHUNK_MAX` characters wait. The text is the answer less its trailing
+    space, however the answer was cut into pieces.
 
     Resuming after a crash with the text `stored` so far, a model that starts over (the
     offline one) has its repeat of it skipped; one that continues is appended to it."""
@@ -156,17 +158,20 @@ class Prose:
                 if not self._stored[-1:].isspace() and not piece[:1].isspace():
                     piece = " " + piece
         self._buffer += piece
-        if len(self._buffer) >= CHUNK_MAX or _SENTENCE_END.search(self._buffer):
-            return self._cut(final=False)
+        ends = [m.end() for m in _SENTENCE_END.finditer(self._buffer)]
+        if ends:
+            return self._cut(ends[-1])
+        if len(self._buffer) >= CHUNK_MAX:
+            return self._cut(len(self._buffer.rstrip()))
         return None
 
     def end(self) -> str | None:
         """The answer is complete: the last chunk, if any text waits."""
-        return self._cut(final=True)
+        self._buffer = self._buffer.rstrip()
+        return self._cut(len(self._buffer))
 
-    def _cut(self, *, final: bool) -> str | None:
-        chunk = self._buffer.rstrip()
-        self._buffer = "" if final else self._buffer[len(chunk) :]
+    def _cut(self, at: int) -> str | None:
+        chunk, self._buffer = self._buffer[:at], self._buffer[at:]
         if not chunk:
             return None
         self.text += chunk

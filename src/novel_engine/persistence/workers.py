@@ -81,6 +81,9 @@ class LeasedContext:
     def unit_of_work(self, *, finishes: bool = True) -> SqlUnitOfWork:
         return _JobUnitOfWork(self, finishes)
 
+    def reading(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, read_only=True)
+
 
 class _JobUnitOfWork(SqlUnitOfWork):
     def __init__(self, context: LeasedContext, finishes: bool) -> None:
