@@ -15,61 +15,20 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from novel_engine.domain.events import utcnow
 from novel_engine.domain.language import ModelRequest
-from novel_engine.models import factory
-from novel_engine.models.recording import CallRecord, CallRecorder, InMemoryCallRecorder
 from novel_engine.narrative import steps
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.tables import events, model_calls, turns
 from novel_engine.web.cli import replay_session
 from novel_engine.web.settings import Settings
 from tests.graphql_client import SECRET
+from tests.integration.helpers import count_rows
 from tests.integration.test_sessions_api import act
 from tests.integration.test_story_engine import Game
 from tests.live_server import live_server, settings_for
 from tests.model_servers import FakeModelServer, Reply, openai_answer, openai_stream
-
-
-class KeptCalls:
-    """Writes every model call to `model_calls`, as a server records them durably (a call
-    already recorded there is left as it is)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def record(self, record: CallRecord) -> None:
-        values = {
-            "job_id": uuid.UUID(record.job_id),
-            "step": record.step,
-            "attempt": record.attempt,
-            "provider": record.provider,
-            "model": record.model,
-            "system": record.system,
-            "prompt": record.prompt,
-            "answer": record.answer,
-            "error": record.error,
-            "prompt_tokens": record.prompt_tokens,
-            "output_tokens": record.output_tokens,
-            "latency": record.latency,
-            "fallback": record.fallback,
-            "created_at": utcnow(),
-        }
-        async with self._engine.begin() as conn:
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            await conn.execute(insert(model_calls).values(values).on_conflict_do_nothing())
-
-
-class _Both:
-    def __init__(self, *recorders: CallRecorder) -> None:
-        self._recorders = recorders
-
-    async def record(self, record: CallRecord) -> None:
-        for recorder in self._recorders:
-            await recorder.record(record)
 
 
 @pytest.fixture
@@ -79,19 +38,7 @@ async def db(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch, db: AsyncEngine) -> None:
-    """Servers started in this test keep their model calls in the database."""
-    build = factory.build
-
-    def recording(settings: Any, fallback: Any, *, recorder: Any = None, **options: Any) -> Any:
-        kept = _Both(recorder or InMemoryCallRecorder(), KeptCalls(db))
-        return build(settings, fallback, recorder=kept, **options)
-
-    monkeypatch.setattr(factory, "build", recording)
-
-
-async def play(settings: Settings) -> Game:
+async def play(settings: Settings) -> tuple[Game, list[dict[str, Any]]]:
     """Two turns with Old Wren (AI-played) present, played and narrated."""
     async with live_server(settings) as server:
         game = await Game(server).set()
@@ -107,8 +54,7 @@ async def play(settings: Settings) -> Game:
         )
         narrated = await game.narrated(2)
     assert [t["narrationStatus"] for t in narrated] == ["DONE", "DONE"]
-    game.played = narrated  # type: ignore[attr-defined]
-    return game
+    return game, narrated
 
 
 async def replayed(settings: Settings, session: str) -> tuple[int, str]:
@@ -158,18 +104,20 @@ async def a_reaction(db: AsyncEngine, turn_id: uuid.UUID) -> tuple[uuid.UUID, di
 
 
 async def test_an_offline_session_replays_identically_and_a_tampered_one_shows_where(
-    database_url: str, db: AsyncEngine, recorded: None
+    database_url: str, db: AsyncEngine
 ) -> None:
     # given: a session played with the offline model, its calls recorded
     settings = settings_for(database_url)
-    game = await play(settings)
+    game, played = await play(settings)
     first, second = await turn_ids(db, game.session)
+    rows = await count_rows(db)
 
     # when: replayed by the command line
     code, out, err = await run_cli(database_url, "replay", "--session", game.session)
 
-    # then
+    # then: identical, and nothing written
     assert (code, out, err) == (0, "turn 1: identical\nturn 2: identical\n", "")
+    assert await count_rows(db) == rows
 
     # given: the second turn's narrative edited in the database
     async with db.begin() as conn:
@@ -184,7 +132,7 @@ async def test_an_offline_session_replays_identically_and_a_tampered_one_shows_w
     assert "-A dragon came.\n" in out
 
     # given: the narrative put back, and the first turn's reaction event rewritten
-    told = game.played[1]["narrative"]  # type: ignore[attr-defined]
+    told = played[1]["narrative"]
     event_id, payload = await a_reaction(db, first)
     said = "message" if "message" in payload else "actionDescription"
     wren = payload.get("speakerId") or payload["actingCharacterId"]
@@ -213,11 +161,11 @@ async def test_an_offline_session_replays_identically_and_a_tampered_one_shows_w
 
 
 async def test_a_changed_prompt_or_rule_diverges_at_the_step_where_it_starts(
-    database_url: str, db: AsyncEngine, recorded: None, monkeypatch: pytest.MonkeyPatch
+    database_url: str, db: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a recorded offline session
     settings = settings_for(database_url)
-    game = await play(settings)
+    game, _ = await play(settings)
     asked = steps.narration_request
 
     def reworded(*args: Any, **kwargs: Any) -> ModelRequest:
@@ -245,7 +193,7 @@ async def test_a_changed_prompt_or_rule_diverges_at_the_step_where_it_starts(
 
 
 async def test_a_session_narrated_by_a_remote_model_replays_from_its_recordings(
-    database_url: str, db: AsyncEngine, recorded: None
+    database_url: str, db: AsyncEngine
 ) -> None:
     # given: a session narrated through an OpenAI-compatible server
     def reaction(text: str) -> Reply:
@@ -268,8 +216,7 @@ async def test_a_session_narrated_by_a_remote_model_replays_from_its_recordings(
             llm_base_url=f"{fake.url}/v1",
             llm_model="local-model",
         )
-        game = await play(settings)
-    played = game.played  # type: ignore[attr-defined]
+        game, played = await play(settings)
     assert [t["modelUsed"] for t in played] == ["openai/local-model"] * 2
     assert [t["narrative"] for t in played] == [
         "The ferry rocked. Mira called out.",

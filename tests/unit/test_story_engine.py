@@ -52,6 +52,9 @@ class Context:
             uow.commit = finishing  # type: ignore[method-assign]
         return uow
 
+    def reading(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store)
+
 
 class Reader:
     """The event store as the engine reads it, over the fake store's events."""
@@ -185,15 +188,17 @@ async def test_reactions_are_bounded_per_turn_and_only_witnesses_react() -> None
     assert reaction.action.character_id == named(game, "Wren")  # the first in cast order
 
 
-async def test_no_ai_character_means_no_reaction_and_the_job_still_finishes() -> None:
+async def test_no_ai_character_means_no_reaction_and_nothing_written() -> None:
     game = await a_game()
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
     context = Context(game.store)
+    events = len(game.store.events)
 
     await game.engine.react(job, context)
 
+    # the worker marks a job whose handler wrote nothing done, in one short transaction
     assert game.turn(turn.id).reactions == ()
-    assert context.finished == 1
+    assert (context.finished, len(game.store.events)) == (0, events)
 
 
 async def test_only_ai_characters_react_and_only_once() -> None:
