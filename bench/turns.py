@@ -9,7 +9,8 @@ its narration before the next. Every turn has an AI-played character react first
 Two models: the offline one, and an OpenAI-compatible server (built below, a separate
 process) that answers like a hosted model: `--first-token` seconds before its first token,
 then `--per-token` seconds per token. The server is `novel-engine serve` on a free port,
-SQLite unless `--database-url` names another database. It prints figures; it asserts
+SQLite unless `--database-url` names another database, running as many jobs at once as
+`--job-concurrency` says (its own default otherwise). It prints figures; it asserts
 nothing.
 """
 
@@ -331,13 +332,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, int(len(ordered) * share + 0.5) - 1)] * 1000
 
 
-def server_env(model: str, database: str, model_url: str) -> dict[str, str]:
+def server_env(model: str, database: str, model_url: str, jobs: int | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOVEL_ENGINE_")}
     env |= {
         "NOVEL_ENGINE_DATABASE_URL": database,
         "NOVEL_ENGINE_SECRET_KEY": "bench-secret-key-long-enough-for-hs256-signing",
         "NOVEL_ENGINE_LLM_PROVIDER": model,
     }
+    if jobs is not None:
+        env["NOVEL_ENGINE_JOB_CONCURRENCY"] = str(jobs)
     if model == "openai":
         env |= {"NOVEL_ENGINE_LLM_BASE_URL": f"{model_url}/v1", "NOVEL_ENGINE_LLM_MODEL": "bench"}
     return env
@@ -368,7 +371,7 @@ async def main(args: argparse.Namespace) -> None:
                     port = free_port()
                     url = f"http://127.0.0.1:{port}"
                     serve = [executable, "serve", "--port", str(port)]
-                    env = server_env(model, database, model_url)
+                    env = server_env(model, database, model_url, args.job_concurrency)
                     with running(serve, env, f"{url}/health", work / f"{name}.log") as pid:
                         f = await measure(url, sessions, args.turns, pid)
                     print(
@@ -389,6 +392,9 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--job-concurrency", type=int, default=None, help="jobs the server runs at once"
+    )
     parser.add_argument("--first-token", type=float, default=0.3)
     parser.add_argument("--per-token", type=float, default=0.02)
     parser.add_argument(
