@@ -85,7 +85,7 @@ async def replay_turn(played: PlayedTurn, *, reactions_per_turn: int) -> TurnRep
         return TurnReplay(turn.number, note="still being narrated: not compared")
     divergence = await _reactions(played, reactions_per_turn)
     if divergence is None and turn.narration_status is NarrationStatus.FAILED:
-        note = f"reactions only: its narration failed ({turn.narration_error})"
+        note = f"reactions only; not narrated: {turn.narration_error}"
         return TurnReplay(turn.number, note=note)
     return TurnReplay(turn.number, divergence or await _narration(played))
 
