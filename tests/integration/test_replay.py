@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,6 @@ from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.tables import events, model_calls, turns
 from novel_engine.web.cli import replay_session
 from novel_engine.web.settings import Settings
-from tests.graphql_client import SECRET
 from tests.integration.helpers import count_rows
 from tests.integration.test_sessions_api import act
 from tests.integration.test_story_engine import Game
@@ -64,11 +64,10 @@ async def replayed(settings: Settings, session: str) -> tuple[int, str]:
 
 
 async def run_cli(database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {
-        **os.environ,
-        "NOVEL_ENGINE_DATABASE_URL": database_url,
-        "NOVEL_ENGINE_SECRET_KEY": SECRET,
-    }
+    """The command line with only the database named: replay signs nothing, so it needs
+    no secret key (and generates none beside an SQLite file)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOVEL_ENGINE_")}
+    env["NOVEL_ENGINE_DATABASE_URL"] = database_url
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -118,6 +117,8 @@ async def test_an_offline_session_replays_identically_and_a_tampered_one_shows_w
     # then: identical, and nothing written
     assert (code, out, err) == (0, "turn 1: identical\nturn 2: identical\n", "")
     assert await count_rows(db) == rows
+    if db.url.database and db.url.get_backend_name() == "sqlite":
+        assert not Path(db.url.database).with_suffix(".secret").exists()
 
     # given: the second turn's narrative edited in the database
     async with db.begin() as conn:

@@ -181,7 +181,7 @@ async def _migrate(settings: Settings) -> Migration:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(signing=args.command != "replay")
     except ConfigurationError as exc:
         print(f"novel-engine: {exc}", file=sys.stderr)
         return 2

@@ -52,7 +52,9 @@ class Settings:
     reactions_per_turn: int = 3
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, signing: bool = True) -> Settings:
+        """The settings the environment gives. With `signing` false (a command that signs
+        no token, like replay) no secret key is required, and none is generated."""
         env = os.environ if env is None else env
         database_url = env.get("NOVEL_ENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL
         url = _database_url(database_url)
@@ -67,7 +69,9 @@ class Settings:
                 f"{MAX_REACTIONS_PER_TURN}, not {reactions!r}."
             )
         # Last: a refused configuration must not leave a generated key behind.
-        secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or _embedded_secret(url)
+        secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or (
+            _embedded_secret(url) if signing else ""
+        )
         return cls(
             database_url=database_url,
             redis_url=redis_url,
