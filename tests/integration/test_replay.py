@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +172,7 @@ async def test_a_changed_prompt_or_rule_diverges_at_the_step_where_it_starts(
 
     def reworded(*args: Any, **kwargs: Any) -> ModelRequest:
         request = asked(*args, **kwargs)
-        return ModelRequest(
-            **{**request.__dict__, "prompt": request.prompt + "\nEnd on a cliffhanger."}
-        )
+        return replace(request, prompt=request.prompt + "\nEnd on a cliffhanger.")
 
     # when: the chronicler's prompt changes
     monkeypatch.setattr(steps, "narration_request", reworded)
