@@ -160,7 +160,7 @@ async def test_progress_written_under_the_lease_leaves_the_job_running(
     assert job.status == "done"
 
 
-async def test_a_job_whose_worker_stopped_in_its_last_attempt_is_dead(
+async def test_a_job_whose_worker_stopped_in_its_last_attempt_gets_one_closing_run(
     engine: AsyncEngine,
 ) -> None:
     # given: a job with one attempt, claimed by a worker that stopped
@@ -169,11 +169,15 @@ async def test_a_job_whose_worker_stopped_in_its_last_attempt_is_dead(
     await queue.claim([KIND], 1, lease_seconds=0.2)
     await asyncio.sleep(0.3)
 
-    # when
-    claim = await queue.claim([KIND], 1, 30)
+    # when: claimed again, it runs once more, as past its last attempt
+    closing = await queue.claim([KIND], 1, lease_seconds=0.2)
+    await asyncio.sleep(0.3)
+    after = await queue.claim([KIND], 1, 30)
 
-    # then: it is not run again; it is dead, and says why
-    assert (claim.claimed, claim.dead_kinds) == ([], [KIND])
+    # then: its handler could end it (job.attempt > max_attempts); a second stop kills it
+    [run] = closing.claimed
+    assert (run.job.attempt, run.job.max_attempts) == (2, 1)
+    assert (after.claimed, after.dead_kinds) == ([], [KIND])
     [job] = await job_rows(engine)
     assert job.status == "dead"
-    assert job.last_error == "the worker running its last attempt stopped"
+    assert job.last_error == "the worker running its last attempt stopped, twice"

@@ -44,7 +44,7 @@ class Claimed:
 @dataclass(frozen=True)
 class Claim:
     claimed: list[Claimed]
-    dead_kinds: list[str]  # jobs whose worker stopped during their last attempt
+    dead_kinds: list[str]  # jobs whose worker stopped during their closing run
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,11 @@ class SqlJobQueue:
         now = utcnow()
         async with writing(self._engine) as conn:
             found = (await conn.execute(_claimable(kinds, limit, now))).all()
-            worn_out = [r for r in found if r.attempts >= r.max_attempts]
+            # A worker that stopped during a job's last attempt leaves it one closing run
+            # (attempt max + 1, which its handler treats as the last), so the handler can
+            # end its work cleanly (a turn FAILED, not left pending); a worker that stops
+            # during that one too leaves the job dead.
+            worn_out = [r for r in found if r.attempts > r.max_attempts]
             dead_ids = {r.id for r in worn_out}
             if worn_out:
                 await conn.execute(
@@ -195,7 +199,7 @@ class SqlJobQueue:
                     .where(jobs.c.id.in_(dead_ids))
                     .values(
                         status=JobStatus.DEAD.value,
-                        last_error="the worker running its last attempt stopped",
+                        last_error="the worker running its last attempt stopped, twice",
                         lease_token=None,
                         lease_expires_at=None,
                         updated_at=now,

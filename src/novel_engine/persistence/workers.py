@@ -178,7 +178,7 @@ class JobWorkers:
     async def _claim(self, free: int) -> None:
         claim = await self._queue.claim(list(self._handlers), free, self._lease_seconds)
         for kind in claim.dead_kinds:
-            log.error("a %s job is dead: its worker stopped during its last attempt", kind)
+            log.error("a %s job is dead: its worker stopped during its last attempt, twice", kind)
             self._observer.ended(kind, JobOutcome.DEAD, None)
         for claimed in claim.claimed:
             task = asyncio.create_task(self._run(claimed), name=f"job {claimed.job.id}")
