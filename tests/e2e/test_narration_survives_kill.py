@@ -156,7 +156,7 @@ def test_a_narration_killed_mid_stream_is_finished_once_by_the_restarted_server(
         database, select(events.c.payload).where(events.c.event_type == "narratives.turn.narrated")
     )
     assert [row.payload["text"] for row in narrated] == [turn.narrative]
-    [narration_job] = query(database, select(jobs).where(jobs.c.kind == "narration"))
+    [narration_job] = query(database, select(jobs).where(jobs.c.kind == "turn-story"))
     assert (narration_job.status, narration_job.attempts) == ("done", 2)
     # the second call was asked to continue the stored text, not to start again
     continued = model.requests[-1].body

@@ -47,8 +47,7 @@ async def test_an_offline_turn_replays_identically_until_its_text_is_changed() -
     turn, job = await game.play(
         [Action(game.table.tam.id, ActionKind.DIALOGUE, "Who keeps this ferry?", (wren,))]
     )
-    await game.engine.react(job, Context(game.store))
-    await game.engine.narrate(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
 
     assert (await replay_turn(await played(game, turn), reactions_per_turn=3)).report() == (
         "turn 1: identical"
@@ -68,8 +67,8 @@ async def test_a_resumed_remote_narration_replays_from_the_text_it_was_asked_to_
     game = await a_game(model=model)
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
     with pytest.raises(ConnectionError):
-        await game.engine.narrate(job, Context(game.store))
-    await game.engine.narrate(job, Context(game.store))
+        await game.engine.tell(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
     assert game.turn(turn.id).narrative == "One. Two. Three."
 
     # when: replayed with the second run's record (the first run's records were replaced)
@@ -85,11 +84,12 @@ async def test_a_resumed_remote_narration_replays_from_the_text_it_was_asked_to_
 async def test_a_failed_narration_compares_reactions_only_and_a_pending_turn_is_left_aside() -> (
     None
 ):
-    game = await a_game("Wren", model=FailingChronicler(["CRASH"]))
+    game = await a_game("Wren", model=FailingChronicler(["CRASH"], ["CRASH"]))
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
     pending, _ = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait again")])
-    await game.engine.react(job, Context(game.store))
-    await game.engine.narrate(Job(job.id, job.kind, job.event, 5, 5, None), Context(game.store))
+    with pytest.raises(ConnectionError):
+        await game.engine.tell(job, Context(game.store))
+    await game.engine.tell(Job(job.id, job.kind, job.event, 5, 5, None), Context(game.store))
 
     failed = await replay_turn(await played(game, turn), reactions_per_turn=3)
     waiting = await replay_turn(await played(game, pending), reactions_per_turn=3)

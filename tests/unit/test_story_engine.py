@@ -149,7 +149,7 @@ async def test_each_ai_character_that_witnessed_the_turn_reacts_once_caused_by_w
         ]
     )
 
-    await game.engine.react(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
 
     reacted = game.turn(turn.id)
     assert sorted(game.store.characters[r.action.character_id].name for r in reacted.reactions) == [
@@ -182,23 +182,55 @@ async def test_reactions_are_bounded_per_turn_and_only_witnesses_react() -> None
     campaign.world_state = {"locations": {str(far): "the far bank"}}
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait for the tide")])
 
-    await game.engine.react(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
 
     [reaction] = game.turn(turn.id).reactions
     assert reaction.action.character_id == named(game, "Wren")  # the first in cast order
 
 
-async def test_no_ai_character_means_no_reaction_and_nothing_written() -> None:
+async def test_no_ai_character_means_no_reaction_only_the_narration() -> None:
     game = await a_game()
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
     context = Context(game.store)
     events = len(game.store.events)
 
-    await game.engine.react(job, context)
+    await game.engine.tell(job, context)
 
-    # the worker marks a job whose handler wrote nothing done, in one short transaction
     assert game.turn(turn.id).reactions == ()
-    assert (context.finished, len(game.store.events)) == (0, events)
+    written = [e.event_type for e in game.store.events[events:]]
+    assert EventType.TURN_NARRATED in written
+    assert not any(t.value.startswith("interactions.") for t in written)
+    assert context.finished == 1  # the narration's last commit finishes the job
+
+
+class CrashingOnce(OfflineModel):
+    """The offline model, whose first narration breaks off after a sentence."""
+
+    def __init__(self) -> None:
+        self.streams = 0
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPiece]:
+        self.streams += 1
+        async for piece in super().stream(request):
+            yield piece
+            if self.streams == 1:
+                raise ConnectionError("the model went away")
+
+
+async def test_a_turn_run_again_after_its_reactions_were_saved_reacts_once() -> None:
+    model = CrashingOnce()
+    game = await a_game("Wren", model=model)
+    turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
+
+    with pytest.raises(ConnectionError):
+        await game.engine.tell(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
+
+    told = game.turn(turn.id)
+    assert len(told.reactions) == 1
+    answers = [e for e in game.store.events if e.payload.get("aiControlled") is True]
+    assert len([e for e in answers if e.event_type.value.startswith("interactions.")]) == 1
+    assert told.narration_status is NarrationStatus.DONE
 
 
 async def test_only_ai_characters_react_and_only_once() -> None:
@@ -227,9 +259,8 @@ async def test_only_ai_characters_react_and_only_once() -> None:
 async def test_narration_streams_chunks_that_join_to_the_saved_text_then_ends_the_stream() -> None:
     game = await a_game("Wren")
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.MOVE, "the ferry landing")])
-    await game.engine.react(job, Context(game.store))
 
-    await game.engine.narrate(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
 
     narrated = game.turn(turn.id)
     assert narrated.narration_status is NarrationStatus.DONE
@@ -248,7 +279,7 @@ async def test_a_resumed_narration_keeps_the_stored_chunks_and_writes_only_the_r
     # given: a crash after the first two chunks were stored
     game = await a_game()
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.MOVE, "the ferry landing")])
-    await game.engine.narrate(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
     whole = game.turn(turn.id).narrative or ""
     first_two = [c for c in game.store.chunks if c.turn_id == turn.id][:2]
     assert len(first_two) == 2
@@ -262,7 +293,7 @@ async def test_a_resumed_narration_keeps_the_stored_chunks_and_writes_only_the_r
     ]
 
     # when: the job runs again (the offline model starts over, identically)
-    await game.engine.narrate(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
 
     # then: nothing stored twice, and the same text
     chunks = [c for c in game.store.chunks if c.turn_id == turn.id]
@@ -300,8 +331,8 @@ async def test_a_continuing_model_is_asked_to_continue_and_its_text_follows_what
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
 
     with pytest.raises(ConnectionError):
-        await game.engine.narrate(job, Context(game.store))
-    await game.engine.narrate(job, Context(game.store))
+        await game.engine.tell(job, Context(game.store))
+    await game.engine.tell(job, Context(game.store))
 
     narrated = game.turn(turn.id)
     assert narrated.narrative == "One. Two. Three."
@@ -315,7 +346,7 @@ async def test_a_narration_failing_on_its_last_attempt_ends_the_turn_failed_with
     turn, job = await game.play([Action(game.table.tam.id, ActionKind.WAIT, "wait")])
     last = Job(job.id, job.kind, job.event, 5, 5, None)
 
-    await game.engine.narrate(last, Context(game.store))
+    await game.engine.tell(last, Context(game.store))
 
     failed = game.turn(turn.id)
     assert failed.narration_status is NarrationStatus.FAILED
@@ -350,7 +381,7 @@ async def test_plot_points_are_emitted_as_turns_are_narrated_and_the_end_resolve
     ]
     for actions in strikes:
         _, job = await game.play(actions)
-        await game.engine.narrate(job, Context(game.store))
+        await game.engine.tell(job, Context(game.store))
     await sessions.end_session(game.table.uow, game.table.ada, EndSession(game.session_id))
 
     summaries = [TurnSummary.of(t) for t in sorted(game.store.turns, key=lambda t: t.number)]

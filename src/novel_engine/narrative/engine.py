@@ -1,10 +1,10 @@
 """The story engine's durable work after a turn commits: AI-played characters react, then
 the chronicler narrates, streaming chunks as the model writes them.
 
-Both are jobs on `interactions.interaction.resolved` with the session as ordering key, so
-a session's turns are reacted to and narrated one at a time, in the order played. Model
-calls happen between units of work, never inside one; each write is a short transaction
-guarded by the job's lease.
+One job per turn, on `interactions.interaction.resolved` with the session as ordering
+key, so a session's turns are reacted to and narrated one at a time, in the order
+played. Model calls happen between units of work, never inside one; each write is a
+short transaction guarded by the job's lease.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 import uuid
 
 from novel_engine.domain.actor import Actor
-from novel_engine.domain.character import Character
 from novel_engine.domain.events import EventType, StoredEvent
 from novel_engine.domain.language import LanguageModel, ModelAnswer
 from novel_engine.domain.messagebus import Handlers, Job, JobContext, LeaseLost, RetryPolicy
@@ -21,10 +20,8 @@ from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, Perso
 from novel_engine.domain.ports import EventStoreReader, NarrativePublisher
 from novel_engine.domain.services import storytelling
 from novel_engine.narrative.steps import (
-    NARRATION,
-    PERSONAS,
+    TELLING,
     Prose,
-    Witnessed,
     chronicler_request,
     persona_request,
     personas_asked,
@@ -55,57 +52,31 @@ class StoryEngine:
 
     def handlers(self) -> Handlers:
         handlers = Handlers()
-        retry = RetryPolicy(max_attempts=5, base_seconds=1.0, cap_seconds=60.0)
-        for kind, handle in ((PERSONAS, self.react), (NARRATION, self.narrate)):
-            handlers.add_durable(
-                kind,
-                on=[EventType.INTERACTION_RESOLVED],
-                handle=handle,
-                ordering_key=_session_key,
-                retry=retry,
-            )
+        handlers.add_durable(
+            TELLING,
+            on=[EventType.INTERACTION_RESOLVED],
+            handle=self.tell,
+            ordering_key=_session_key,
+            retry=RetryPolicy(max_attempts=5, base_seconds=1.0, cap_seconds=60.0),
+        )
         return handlers
 
-    # Personas -------------------------------------------------------------------------
-
-    async def react(self, job: Job, ctx: JobContext) -> None:
-        """Each AI-played character that witnessed something this turn answers it, up to
-        the per-turn bound, in the campaign's cast order."""
-        session_id, turn_id = _turn_of(job.event)
-        async with ctx.reading() as uow:
-            setting = await storytelling.setting(uow, session_id, turn_id)
-        replies: list[PersonaReply] = []
-        turn = setting.turn
-        if not turn.reactions and turn.narration_status is NarrationStatus.PENDING:
-            events = await self._events.about(turn_id)
-            for persona, seen in personas_asked(setting, events, self._reactions_per_turn):
-                replies.append(await self._reply(job, setting, persona, seen))
-        if not replies:
-            return  # nothing to write: the worker marks the job done
-        actor = Actor(None, correlation_id=turn.correlation_id)
-        async with ctx.unit_of_work() as uow:
-            await storytelling.react(uow, actor, session_id, turn_id, replies)
-
-    async def _reply(
-        self,
-        job: Job,
-        setting: storytelling.TurnSetting,
-        persona: Character,
-        seen: list[Witnessed],
-    ) -> PersonaReply:
-        view, request = persona_request(setting, persona, seen, str(job.id))
-        return reply_of(await self._model.generate(request), view, seen)
-
-    # Narration ------------------------------------------------------------------------
-
-    async def narrate(self, job: Job, ctx: JobContext) -> None:
-        """The turn as prose, streamed: stored chunk by chunk, then the whole text with
-        `narratives.turn.narrated`. Taken over after a crash, it keeps the chunks already
-        stored and writes only the rest. On its last attempt a failure ends the turn
-        FAILED with the reason, never stuck."""
+    async def tell(self, job: Job, ctx: JobContext) -> None:
+        """A played turn's one job: its AI-played characters react, then the chronicler
+        writes it as prose, streamed: stored chunk by chunk, then the whole text with
+        `narratives.turn.narrated`. Run again after a crash, it keeps what was written
+        (the reactions, the chunks stored) and writes only the rest. On its last attempt
+        a failure ends the turn FAILED with the reason, never stuck."""
         session_id, turn_id = _turn_of(job.event)
         try:
-            await self._narrate(job, ctx, session_id, turn_id)
+            async with ctx.reading() as uow:
+                setting = await storytelling.setting(uow, session_id, turn_id)
+            if setting.turn.narration_status in _OVER:
+                async with ctx.unit_of_work() as uow:
+                    await uow.commit()
+                return
+            await self._react(job, ctx, setting)
+            await self._narrate(job, ctx, setting)
         except LeaseLost:
             raise
         except Exception as exc:
@@ -117,17 +88,26 @@ class StoryEngine:
             if ended is not None:
                 await self._publisher.publish(*ended)
 
-    async def _narrate(
-        self, job: Job, ctx: JobContext, session_id: uuid.UUID, turn_id: uuid.UUID
-    ) -> None:
-        async with ctx.reading() as uow:
-            setting = await storytelling.setting(uow, session_id, turn_id)
-        if setting.turn.narration_status in _OVER:
-            async with ctx.unit_of_work() as uow:
-                await uow.commit()
+    async def _react(self, job: Job, ctx: JobContext, setting: storytelling.TurnSetting) -> None:
+        """Each AI-played character that witnessed something this turn answers it, up to
+        the per-turn bound, in the campaign's cast order; once per turn."""
+        turn = setting.turn
+        if turn.reactions or turn.narration_status is not NarrationStatus.PENDING:
             return
-        writer = _ChunkWriter(ctx, self._publisher, session_id, turn_id, setting.chunks)
-        events = await self._events.about(turn_id)
+        events = await self._events.about(turn.id)
+        replies: list[PersonaReply] = []
+        for persona, seen in personas_asked(setting, events, self._reactions_per_turn):
+            view, request = persona_request(setting, persona, seen, str(job.id))
+            replies.append(reply_of(await self._model.generate(request), view, seen))
+        if replies:
+            actor = Actor(None, correlation_id=turn.correlation_id)
+            async with ctx.unit_of_work(finishes=False) as uow:
+                await storytelling.react(uow, actor, turn.session_id, turn.id, replies)
+
+    async def _narrate(self, job: Job, ctx: JobContext, setting: storytelling.TurnSetting) -> None:
+        turn = setting.turn
+        writer = _ChunkWriter(ctx, self._publisher, turn.session_id, turn.id, setting.chunks)
+        events = await self._events.about(turn.id)  # the reactions included
         request = chronicler_request(setting, events, str(job.id), so_far=writer.prose.text)
         answer: ModelAnswer | None = None
         async for piece in self._model.stream(request):
@@ -138,11 +118,11 @@ class StoryEngine:
         if answer is None:
             raise RuntimeError("the model's stream ended without its answer")
         await writer.end()
-        actor = Actor(None, correlation_id=setting.turn.correlation_id)
+        actor = Actor(None, correlation_id=turn.correlation_id)
         usage = Usage(1, answer.prompt_tokens, answer.output_tokens)
         async with ctx.unit_of_work() as uow:
             ended = await storytelling.narrated(
-                uow, actor, turn_id, writer.prose.text, answer.model_used, answer.fallback, usage
+                uow, actor, turn.id, writer.prose.text, answer.model_used, answer.fallback, usage
             )
         if ended is not None:
             await self._publisher.publish(*ended)

@@ -26,7 +26,7 @@ from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.prompts import continued_from
 from novel_engine.narrative.steps import (
     NARRATION,
-    PERSONAS,
+    TELLING,
     Prose,
     action_of,
     chronicler_request,
@@ -93,7 +93,7 @@ async def replay_turn(played: PlayedTurn, *, reactions_per_turn: int) -> TurnRep
 async def _reactions(played: PlayedTurn, limit: int) -> Divergence | None:
     setting = played.setting
     stored = [action_of(e) for e in played.events if is_reaction(e)]
-    job_id = played.jobs.get(PERSONAS, "")
+    job_id = played.jobs.get(TELLING, "")
     asked = personas_asked(setting, played.events, limit)
     for index, (persona, seen) in enumerate(asked):
         step = reaction_step(persona.id)
@@ -126,7 +126,7 @@ async def _reactions(played: PlayedTurn, limit: int) -> Divergence | None:
 
 async def _narration(played: PlayedTurn) -> Divergence | None:
     setting = played.setting
-    job_id = played.jobs.get(NARRATION, "")
+    job_id = played.jobs.get(TELLING, "")
     request = chronicler_request(setting, played.events, job_id)
     recorded = played.answers.get(NARRATION)
     so_far = ""

@@ -29,8 +29,9 @@ from novel_engine.narrative.reaction import validate_reaction
 
 log = logging.getLogger(__name__)
 
-# The engine's jobs, each run once per turn.
-PERSONAS = "personas"
+# The engine's job, run once per turn, and the step of it that narrates (a persona's
+# step is `reaction_step(character id)`).
+TELLING = "turn-story"
 NARRATION = "narration"
 # A chunk is stored and sent when a sentence ends, or when this much text waits.
 CHUNK_MAX = 400

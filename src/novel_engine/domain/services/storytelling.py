@@ -78,7 +78,7 @@ async def react(
     campaign = await uow.campaigns.get(session.campaign_id) if session else None
     turn = await uow.sessions.turn(turn_id)
     if session is None or campaign is None or turn is None or turn.reactions:
-        await uow.commit()  # nothing to write; a job's commit still marks it done
+        await uow.commit()  # nothing to write
         return None
     others = await uow.characters.get_many(
         sorted(set(campaign.character_ids) - {c.id for c in locked})
@@ -134,7 +134,7 @@ async def _end(
     turn = await uow.sessions.turn(turn_id)
     session = await uow.sessions.get(turn.session_id) if turn else None
     if turn is None or session is None or turn.narration_status in OVER:
-        await uow.commit()  # nothing to write; a job's commit still marks it done
+        await uow.commit()  # nothing to write
         return None
     await end(session, turn)
     written = await uow.narration.chunks(turn_id)
