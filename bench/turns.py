@@ -353,8 +353,8 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.per_token * 1000:.0f} ms per token\n"
     )
     print(
-        f"{'model':<9}{'sessions':>9}{'submit p50':>12}{'p95':>8}{'1st chunk p50':>15}"
-        f"{'p95':>8}{'turns/s':>9}{'CPU ms/turn':>13}"
+        f"{'model':<9}{'sessions':>9}{'submit p50':>12}{'p95':>10}{'1st chunk p50':>15}"
+        f"{'p95':>10}{'turns/s':>9}{'CPU ms/turn':>13}"
     )
     executable = str(Path(sys.executable).parent / "novel-engine")
     with tempfile.TemporaryDirectory() as folder:
@@ -376,9 +376,9 @@ async def main(args: argparse.Namespace) -> None:
                         f = await measure(url, sessions, args.turns, pid)
                     print(
                         f"{model:<9}{sessions:>9}"
-                        f"{percentile(f.submit, 0.5):>10.1f}ms{percentile(f.submit, 0.95):>6.1f}ms"
+                        f"{percentile(f.submit, 0.5):>10.1f}ms{percentile(f.submit, 0.95):>8.1f}ms"
                         f"{percentile(f.first_chunk, 0.5):>13.1f}ms"
-                        f"{percentile(f.first_chunk, 0.95):>6.1f}ms"
+                        f"{percentile(f.first_chunk, 0.95):>8.1f}ms"
                         f"{f.turns / f.seconds:>9.1f}{f.cpu / f.turns * 1000:>13.1f}",
                         flush=True,
                     )
