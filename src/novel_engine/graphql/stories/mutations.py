@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import strawberry
 
@@ -55,6 +56,19 @@ def _character_ids(given: list[strawberry.ID] | None) -> tuple[uuid.UUID, ...]:
     return tuple(require_id(c, "characterIds", "character") for c in given or ())
 
 
+def _story_fields(input: CreateStoryInput | GenerateStoryInput) -> dict[str, Any]:
+    """What creating and generating a story share: its title, genre, themes, tone,
+    visibility and cast."""
+    return {
+        "title": input.title,
+        "genre": input.genre,
+        "themes": tuple(input.themes or ()),
+        "tone": input.tone,
+        "visibility": input.visibility,
+        "character_ids": _character_ids(input.character_ids),
+    }
+
+
 def _story_event_added(added: tuple[StoryModel, StoryEntry]) -> StoryEventAdded:
     story, entry = added
     return StoryEventAdded(story=Story.from_model(story), event=StoryEvent.from_model(entry))
@@ -69,14 +83,7 @@ class StoriesMutation:
             lambda: service.create_story(
                 ctx.uow(),
                 ctx.actor(),
-                commands.CreateStory(
-                    title=input.title,
-                    genre=input.genre,
-                    themes=tuple(input.themes or ()),
-                    tone=input.tone,
-                    visibility=input.visibility,
-                    character_ids=_character_ids(input.character_ids),
-                ),
+                commands.CreateStory(**_story_fields(input)),
             ),
             Story.from_model,
         )
@@ -93,14 +100,7 @@ class StoriesMutation:
                 ctx.uow(),
                 ctx.actor(),
                 commands.GenerateStory(
-                    title=input.title,
-                    genre=input.genre,
-                    themes=tuple(input.themes or ()),
-                    tone=input.tone,
-                    visibility=input.visibility,
-                    character_ids=_character_ids(input.character_ids),
-                    length=input.length,
-                    prompt=input.prompt,
+                    **_story_fields(input), length=input.length, prompt=input.prompt
                 ),
             ),
             Story.from_model,
