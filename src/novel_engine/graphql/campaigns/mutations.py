@@ -79,7 +79,7 @@ class CampaignsMutation:
         campaign_id: strawberry.ID,
         character_id: strawberry.ID,
         ai_controlled: Annotated[
-            bool,
+            bool | None,
             strawberry.argument(
                 description="A persona agent plays this character: it reacts in character "
                 "each turn to what it witnessed; otherwise members play it."
@@ -94,7 +94,7 @@ class CampaignsMutation:
                 commands.AddCampaignCharacter(
                     require_id(campaign_id, "campaignId", "campaign"),
                     require_id(character_id, "characterId", "character"),
-                    ai_controlled,
+                    bool(ai_controlled),
                 ),
             ),
             Campaign.from_model,
