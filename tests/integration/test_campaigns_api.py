@@ -311,3 +311,36 @@ async def test_a_lone_surrogate_in_world_state_is_refused_and_nothing_is_stored(
     assert await count_rows(engine) == before
     read = await app_client.data(CAMPAIGN, {"id": campaign["id"]}, token=ada)
     assert read["campaign"]["worldState"] == {"weather": "rain"}
+
+
+async def test_a_campaign_keeps_its_narration_style_and_refuses_one_too_long(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    ada = await app_client.sign_up("Ada")
+    create = """
+    mutation($input: CreateCampaignInput!) {
+      createCampaign(input: $input) {
+        __typename
+        ... on Campaign { narrationStyle }
+        ... on Error { code field }
+      }
+    }
+    """
+    styled = await app_client.data(
+        create, {"input": {"name": "Noir", "narrationStyle": "terse, present tense"}}, token=ada
+    )
+    before = await count_rows(engine)
+    too_long = await app_client.data(
+        create, {"input": {"name": "Noir", "narrationStyle": "x" * 501}}, token=ada
+    )
+
+    assert styled["createCampaign"] == {
+        "__typename": "Campaign",
+        "narrationStyle": "terse, present tense",
+    }
+    assert too_long["createCampaign"] == {
+        "__typename": "InvalidInputError",
+        "code": "INVALID_INPUT",
+        "field": "narrationStyle",
+    }
+    assert await count_rows(engine) == before
