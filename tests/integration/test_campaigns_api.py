@@ -344,3 +344,51 @@ async def test_a_campaign_keeps_its_narration_style_and_refuses_one_too_long(
         "field": "narrationStyle",
     }
     assert await count_rows(engine) == before
+
+
+SETTINGS = """
+mutation($id: ID!, $input: CampaignSettingsInput!) {
+  updateCampaignSettings(campaignId: $id, input: $input) {
+    __typename
+    ... on Campaign { narrationStyle version }
+    ... on Error { code field }
+  }
+}
+"""
+
+
+async def test_directors_change_the_narration_style_and_others_cannot(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: Ada owns a campaign Bob co-authors
+    ada, bob = await app_client.sign_up("Ada"), await app_client.sign_up("Bob")
+    campaign = await create_campaign(app_client, ada)
+    await app_client.data(
+        'mutation($id: ID!) { addCampaignMember(campaignId: $id, email: "bob@example.com", '
+        "role: COAUTHOR) { __typename } }",
+        {"id": campaign["id"]},
+        token=ada,
+    )
+
+    async def change(token: str, style: str) -> dict:
+        data = await app_client.data(
+            SETTINGS, {"id": campaign["id"], "input": {"narrationStyle": style}}, token=token
+        )
+        result: dict = data["updateCampaignSettings"]
+        return result
+
+    # when
+    changed = await change(ada, "terse, present tense")
+    before = await count_rows(engine)
+    same = await change(ada, "terse, present tense")
+    by_coauthor = await change(bob, "florid")
+    too_long = await change(ada, "x" * 501)
+
+    # then
+    assert changed["narrationStyle"] == "terse, present tense"
+    assert same == changed  # nothing changed, nothing written
+    assert by_coauthor["code"] == "FORBIDDEN"
+    assert (too_long["code"], too_long["field"]) == ("INVALID_INPUT", "narrationStyle")
+    assert await count_rows(engine) == before
+    types = await event_types(engine)
+    assert types.count("campaigns.campaign.settings-changed") == 1

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from tests.integration.test_campaigns_api import SETTINGS
 from tests.integration.test_sessions_api import act
 from tests.integration.test_story_engine import EVENTS, STREAM, Game, joined, until_done
 from tests.live_server import LiveServer, live_server, settings_for
@@ -167,3 +168,24 @@ async def test_a_subscriber_joining_mid_turn_gets_the_text_so_far_then_the_rest(
     assert joined(watcher_payloads) == {turn["id"]: turn["narrative"]}
     assert joined(late_payloads) == {turn["id"]: turn["narrative"]}
     assert late_payloads == watcher_payloads
+
+
+async def test_the_chronicler_writes_in_the_style_the_campaign_was_last_given(
+    database_url: str,
+) -> None:
+    answer = Reply(body=openai_answer(reaction_json("Hm.")))
+    fake = FakeModelServer([answer, openai_stream(PROSE)])
+    with fake.running():
+        async with engine_on(database_url, **openai(fake.url)) as server:
+            game = await Game(server).set()
+            changed = await game.client.data(
+                SETTINGS,
+                {"id": game.campaign["id"], "input": {"narrationStyle": "terse noir"}},
+                token=game.ada,
+            )
+            assert changed["updateCampaignSettings"]["narrationStyle"] == "terse noir"
+            await game.play(game.ada, [act(game.mira, "WAIT", "wait for the tide")])
+            await game.narrated(1, within=60)
+
+    narration = json.dumps(fake.requests[-1].body["messages"])
+    assert "Style: terse noir" in narration

@@ -214,6 +214,33 @@ class Campaign(Aggregate):
             caused_by=deletion,
         )
 
+    def update_settings(self, actor: Actor, narration_style: str | None) -> None:
+        """Change how the campaign is told (OWNER and GAMEMASTER). A change that changes
+        nothing writes nothing."""
+        self.ensure_can_direct(actor)
+        changes: dict[str, Any] = {}
+        if narration_style is not None:
+            style = require_text(
+                narration_style, "narrationStyle", max_length=NARRATION_STYLE_MAX, allow_empty=True
+            )
+            if style != self.narration_style:
+                changes["narrationStyle"] = style
+        if not changes:
+            return
+        previous = {"narrationStyle": self.narration_style}
+        self.narration_style = changes.get("narrationStyle", self.narration_style)
+        self._touch()
+        self._record(
+            actor,
+            EventType.CAMPAIGN_SETTINGS_CHANGED,
+            {
+                "campaignId": str(self.id),
+                "changes": changes,
+                "previousValues": {k: previous[k] for k in changes},
+                "changedBy": str(actor.user_id),
+            },
+        )
+
     def update_world_state(
         self,
         actor: Actor,

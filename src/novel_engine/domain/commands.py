@@ -122,6 +122,14 @@ class CreateCampaign:
 
 
 @dataclass(frozen=True)
+class UpdateCampaignSettings:
+    """What to change; None leaves a setting as it is."""
+
+    campaign_id: uuid.UUID
+    narration_style: str | None = None
+
+
+@dataclass(frozen=True)
 class AddCampaignMember:
     campaign_id: uuid.UUID
     email: str

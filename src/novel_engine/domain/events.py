@@ -34,6 +34,7 @@ class EventType(Enum):
     CAMPAIGN_MEMBER_ADDED = "campaigns.campaign.member-added"
     CAMPAIGN_CHARACTER_ADDED = "campaigns.campaign.character-added"
     CAMPAIGN_CHARACTER_REMOVED = "campaigns.campaign.character-removed"
+    CAMPAIGN_SETTINGS_CHANGED = "campaigns.campaign.settings-changed"
     WORLD_STATE_CHANGED = "campaigns.world.state-changed"
     SESSION_STARTED = "campaigns.session.started"
     SESSION_ENDED = "campaigns.session.ended"

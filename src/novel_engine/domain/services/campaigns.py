@@ -10,6 +10,7 @@ from novel_engine.domain.commands import (
     AddCampaignCharacter,
     AddCampaignMember,
     CreateCampaign,
+    UpdateCampaignSettings,
     UpdateWorldState,
 )
 from novel_engine.domain.errors import NotFound
@@ -55,6 +56,17 @@ async def add_character(uow: UnitOfWork, actor: Actor, command: AddCampaignChara
         campaign = await visible_campaign(uow, actor, command.campaign_id)
         character = await visible_character(uow, actor, command.character_id, "characterId")
         campaign.add_character(actor, character, ai_controlled=command.ai_controlled)
+        await uow.commit()
+    return campaign
+
+
+async def update_settings(
+    uow: UnitOfWork, actor: Actor, command: UpdateCampaignSettings
+) -> Campaign:
+    actor.require_user()
+    async with uow:
+        campaign = await visible_campaign(uow, actor, command.campaign_id)
+        campaign.update_settings(actor, command.narration_style)
         await uow.commit()
     return campaign
 

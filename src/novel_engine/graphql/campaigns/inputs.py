@@ -21,3 +21,12 @@ class CreateCampaignInput:
         description="How the chronicler writes this campaign's turns, in a few words "
         '(e.g. "terse, present-tense noir"); empty: the genre\'s own voice.',
     )
+
+
+@strawberry.input(description="Settings to change; a field left out stays as it is.")
+class CampaignSettingsInput:
+    narration_style: str | None = strawberry.field(
+        default=None,
+        description="How the chronicler writes the campaign's turns from now on "
+        "(up to 500 characters; empty: the genre's own voice).",
+    )

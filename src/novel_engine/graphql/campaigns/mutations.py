@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from novel_engine.domain import commands, errors
 from novel_engine.domain.campaign import Campaign as CampaignModel
 from novel_engine.domain.services import campaigns as service
-from novel_engine.graphql.campaigns.inputs import CreateCampaignInput
+from novel_engine.graphql.campaigns.inputs import CampaignSettingsInput, CreateCampaignInput
 from novel_engine.graphql.campaigns.types import Campaign
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import CampaignRole
@@ -33,6 +33,7 @@ AddCampaignMemberResult = ResultUnion(
 AddCampaignCharacterResult = ResultUnion(
     "AddCampaignCharacterResult", Campaign, *CHANGE_ERRORS, errors.AlreadyExists
 )
+UpdateCampaignSettingsResult = ResultUnion("UpdateCampaignSettingsResult", Campaign, *CHANGE_ERRORS)
 UpdateWorldStateResult = ResultUnion(
     "UpdateWorldStateResult", Campaign, *CHANGE_ERRORS, errors.VersionConflict
 )
@@ -95,6 +96,26 @@ class CampaignsMutation:
                     require_id(campaign_id, "campaignId", "campaign"),
                     require_id(character_id, "characterId", "character"),
                     bool(ai_controlled),
+                ),
+            ),
+            Campaign.from_model,
+        )
+
+    @strawberry.mutation(
+        description="Change how the campaign is told (OWNER and GAMEMASTER); a change that "
+        "changes nothing writes nothing.",
+        graphql_type=UpdateCampaignSettingsResult.annotation,
+    )
+    async def update_campaign_settings(
+        self, info: Info, campaign_id: strawberry.ID, input: CampaignSettingsInput
+    ) -> Campaign | Error:
+        ctx = info.context
+        return await UpdateCampaignSettingsResult.attempt(
+            lambda: service.update_settings(
+                ctx.uow(),
+                ctx.actor(),
+                commands.UpdateCampaignSettings(
+                    require_id(campaign_id, "campaignId", "campaign"), input.narration_style
                 ),
             ),
             Campaign.from_model,
