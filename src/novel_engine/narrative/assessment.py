@@ -25,6 +25,8 @@ import itertools
 import re
 import statistics
 
+from novel_engine.domain.story import QUALITY_CRITERIA
+
 _WORD = re.compile(r"[A-Za-z']+")
 # Words that carry no content of their own, ignored when sentences are compared.
 _STOPWORDS_TEXT = """
@@ -67,7 +69,7 @@ def assess(text: str) -> dict[str, float]:
     """The measures described in this module's docstring, rounded to three places."""
     told = sentences(text)
     if not told:
-        return dict.fromkeys(_NAMES, 0.0)
+        return dict.fromkeys((*QUALITY_CRITERIA, "overall"), 0.0)
     scores = {
         "coherence": _coherence(told),
         "engagement": _engagement(told),
@@ -77,16 +79,6 @@ def assess(text: str) -> dict[str, float]:
     }
     scores["overall"] = statistics.fmean(scores.values())
     return {name: round(min(1.0, max(0.0, value)), 3) for name, value in scores.items()}
-
-
-_NAMES = (
-    "coherence",
-    "engagement",
-    "characterDevelopment",
-    "plotStructure",
-    "languageQuality",
-    "overall",
-)
 
 
 def _content_words(sentence: str) -> set[str]:
