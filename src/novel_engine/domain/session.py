@@ -57,6 +57,7 @@ _ACTION_TYPES = {
     ActionKind.INTERACT: "item-interaction",
     ActionKind.WAIT: "wait",
 }
+_KINDS_BY_ACTION_TYPE = {value: kind for kind, value in _ACTION_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -510,6 +511,25 @@ def _initiation(turn: Turn) -> dict[str, Any]:
             "actions": [a.as_dict() for a in turn.actions],
         },
     }
+
+
+def recorded_action(event: DomainEvent) -> Action:
+    """The action a dialogue or action event records: `_action_event` read back."""
+    payload = event.payload
+    if event.event_type is EventType.DIALOGUE_EXCHANGED:
+        listener = payload.get("listenerId")
+        return Action(
+            uuid.UUID(payload["speakerId"]),
+            ActionKind.DIALOGUE,
+            payload["message"],
+            (uuid.UUID(listener),) if listener else (),
+        )
+    return Action(
+        uuid.UUID(payload["actingCharacterId"]),
+        _KINDS_BY_ACTION_TYPE.get(payload["actionType"], ActionKind.INTERACT),
+        payload["actionDescription"],
+        tuple(uuid.UUID(t) for t in payload["targetIds"]),
+    )
 
 
 def _action_event(action: Action, turn: Turn) -> tuple[EventType, dict[str, Any]]:

@@ -21,7 +21,7 @@ from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest
 from novel_engine.domain.narration import PersonaReply
 from novel_engine.domain.scene import Outcome, PersonaView, Scene, SceneAction, SceneCharacter
 from novel_engine.domain.services.storytelling import TurnSetting
-from novel_engine.domain.session import Action
+from novel_engine.domain.session import Action, recorded_action
 from novel_engine.domain.story import Genre, Tone
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.prompts import narration_request, reaction_request
@@ -228,32 +228,9 @@ def _told(
     return ""
 
 
-_KINDS = {
-    "movement": ActionKind.MOVE,
-    "combat": ActionKind.ATTACK,
-    "skill-use": ActionKind.SKILL,
-    "item-interaction": ActionKind.INTERACT,
-    "wait": ActionKind.WAIT,
-}
-
-
 def action_of(stored: StoredEvent) -> Action:
     """The action a dialogue or action event records."""
-    payload: dict[str, Any] = stored.event.payload
-    if stored.event.event_type is EventType.DIALOGUE_EXCHANGED:
-        listener = payload.get("listenerId")
-        return Action(
-            uuid.UUID(payload["speakerId"]),
-            ActionKind.DIALOGUE,
-            payload["message"],
-            (uuid.UUID(listener),) if listener else (),
-        )
-    return Action(
-        uuid.UUID(payload["actingCharacterId"]),
-        _KINDS.get(payload["actionType"], ActionKind.INTERACT),
-        payload["actionDescription"],
-        tuple(uuid.UUID(t) for t in payload["targetIds"]),
-    )
+    return recorded_action(stored.event)
 
 
 def scene_of(
