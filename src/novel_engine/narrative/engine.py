@@ -75,8 +75,10 @@ class StoryEngine:
                 async with ctx.unit_of_work() as uow:
                     await uow.commit()
                 return
-            await self._react(job, ctx, setting)
-            await self._narrate(job, ctx, setting)
+            events = await self._events.about(turn_id)
+            if await self._react(job, ctx, setting, events):
+                events = await self._events.about(turn_id)  # now with the reactions
+            await self._narrate(job, ctx, setting, events)
         except LeaseLost:
             raise
         except Exception as exc:
@@ -88,26 +90,39 @@ class StoryEngine:
             if ended is not None:
                 await self._publisher.publish(*ended)
 
-    async def _react(self, job: Job, ctx: JobContext, setting: storytelling.TurnSetting) -> None:
+    async def _react(
+        self,
+        job: Job,
+        ctx: JobContext,
+        setting: storytelling.TurnSetting,
+        events: list[StoredEvent],
+    ) -> bool:
         """Each AI-played character that witnessed something this turn answers it, up to
-        the per-turn bound, in the campaign's cast order; once per turn."""
+        the per-turn bound, in the campaign's cast order; once per turn. True when it
+        wrote reactions."""
         turn = setting.turn
         if turn.reactions or turn.narration_status is not NarrationStatus.PENDING:
-            return
-        events = await self._events.about(turn.id)
+            return False
         replies: list[PersonaReply] = []
         for persona, seen in personas_asked(setting, events, self._reactions_per_turn):
             view, request = persona_request(setting, persona, seen, str(job.id))
             replies.append(reply_of(await self._model.generate(request), view, seen))
-        if replies:
-            actor = Actor(None, correlation_id=turn.correlation_id)
-            async with ctx.unit_of_work(finishes=False) as uow:
-                await storytelling.react(uow, actor, turn.session_id, turn.id, replies)
+        if not replies:
+            return False
+        actor = Actor(None, correlation_id=turn.correlation_id)
+        async with ctx.unit_of_work(finishes=False) as uow:
+            await storytelling.react(uow, actor, turn.session_id, turn.id, replies)
+        return True
 
-    async def _narrate(self, job: Job, ctx: JobContext, setting: storytelling.TurnSetting) -> None:
+    async def _narrate(
+        self,
+        job: Job,
+        ctx: JobContext,
+        setting: storytelling.TurnSetting,
+        events: list[StoredEvent],
+    ) -> None:
         turn = setting.turn
         writer = _ChunkWriter(ctx, self._publisher, turn.session_id, turn.id, setting.chunks)
-        events = await self._events.about(turn.id)  # the reactions included
         request = chronicler_request(setting, events, str(job.id), so_far=writer.prose.text)
         answer: ModelAnswer | None = None
         async for piece in self._model.stream(request):
