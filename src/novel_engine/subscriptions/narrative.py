@@ -38,13 +38,9 @@ class HubNarrativePublisher:
         self._hub = hub
 
     async def publish(self, chunk: NarrativeChunk, previous: int) -> None:
-        message = {**asdict(chunk), "previous": previous}
-        message["session_id"] = str(chunk.session_id)
-        message["turn_id"] = str(chunk.turn_id)
+        message = json.dumps({**asdict(chunk), "previous": previous}, default=str)
         try:
-            await self._hub.publish(
-                narrative_channel(chunk.session_id), json.dumps(message).encode()
-            )
+            await self._hub.publish(narrative_channel(chunk.session_id), message.encode())
         except Exception:
             log.warning("narrative chunk %s not published; subscribers heal", chunk.cursor)
 
