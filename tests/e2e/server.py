@@ -30,6 +30,23 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Wait until the server at `url` answers /health; fail with its log if it exits or
+    does not start in 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start in 30 s")
+        time.sleep(0.1)
+
+
 @contextmanager
 def running_server(cwd: Path, env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
@@ -43,18 +60,7 @@ def running_server(cwd: Path, env: dict[str, str], workers: int = 1) -> Iterator
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {(cwd / log.name).read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 30 s")
-            time.sleep(0.1)
+        wait_until_up(process, url, cwd / log.name)
         yield url
     finally:
         process.terminate()

@@ -19,7 +19,7 @@ import pytest
 
 from novel_engine.persistence.engine import create_engine
 from tests.databases import empty, sqlite_url
-from tests.e2e.server import clean_env, free_port
+from tests.e2e.server import clean_env, free_port, wait_until_up
 from tests.jobs_support import effect_reason, job_rows
 
 pytestmark = pytest.mark.e2e
@@ -66,18 +66,7 @@ class JobServer:
         self._log = logs / log.name
 
     def wait_until_up(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"job server exited: {self._log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("job server did not start in 30 s")
-            time.sleep(0.1)
+        wait_until_up(self.process, self.url, self._log)
 
     def kill(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
