@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from itertools import product
-from pathlib import Path
 
 import pytest
 
@@ -34,6 +30,7 @@ from novel_engine.narrative import story_words
 from novel_engine.narrative.assessment import sentences
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.prompts import QUALITY_SCHEMA, assessment_request, story_request
+from tests.unit.test_offline_model import printed_under_hash_seeds
 
 MODEL = OfflineModel()
 KEY = CallKey(job_id="job-1", step="story")
@@ -60,21 +57,9 @@ def test_the_same_brief_gives_the_same_story_word_for_word() -> None:
 
 
 def test_the_story_does_not_depend_on_the_process_hash_seed() -> None:
-    program = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
-        "from test_story_writer import BRIEF, MODEL;"
-        "print(MODEL.write(BRIEF), end='')"
+    runs = printed_under_hash_seeds(
+        "from test_story_writer import BRIEF, MODEL", "MODEL.write(BRIEF)"
     )
-    runs = {
-        subprocess.run(
-            [sys.executable, "-c", program],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout
-        for seed in ("1", "2")
-    }
     assert runs == {MODEL.write(BRIEF)}
 
 
