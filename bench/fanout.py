@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,13 +30,13 @@ from typing import Any
 
 import httpx
 import strawberry
+from processes import cpu_seconds, free_port
 from strawberry.asgi import GraphQL
 from strawberry.scalars import JSON
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 PER_CONNECTION = 100
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------- the baseline server
@@ -92,18 +91,6 @@ def baseline_app() -> GraphQL[Any, Any]:
 
 
 # ---------------------------------------------------------------- measuring
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
 @dataclass
 class Figures:
     subscribers: int

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from processes import cpu_seconds, free_port
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-TICKS = os.sysconf("SC_CLK_TCK")
 PROSE = (
     "The ferry groaned against its rope as the river pushed at the landing. "
     "Mira raised her voice over the water and asked who kept the crossing. "
@@ -133,18 +132,6 @@ def completion(text: str, output_tokens: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- processes
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
 @contextlib.contextmanager
 def running(command: list[str], env: dict[str, str], url: str, log: Path) -> Iterator[int]:
     """A process started and answering at `url`; its output in `log`, shown if it fails."""
