@@ -63,10 +63,19 @@ def edited(turns: Sequence[Turn]) -> str:
 def genre_and_tone(world_state: Mapping[str, Any]) -> tuple[Genre, Tone]:
     """A campaign's genre and tone as the story engine reads them from its world
     (`genre: "sci-fi"`, `tone: "dark"`); adventure and heroic when unset or unknown."""
-    return (
-        _valued(Genre, world_state.get("genre")) or DEFAULT_GENRE,
-        _valued(Tone, world_state.get("tone")) or DEFAULT_TONE,
-    )
+    return world_genre(world_state), world_tone(world_state) or DEFAULT_TONE
+
+
+def world_genre(world_state: Mapping[str, Any]) -> Genre:
+    """The genre a campaign's world sets; adventure when unset or unknown."""
+    genre: Genre | None = _valued(Genre, world_state.get("genre"))
+    return genre or DEFAULT_GENRE
+
+
+def world_tone(world_state: Mapping[str, Any]) -> Tone | None:
+    """The tone a campaign's world sets, if it sets a known one."""
+    tone: Tone | None = _valued(Tone, world_state.get("tone"))
+    return tone
 
 
 def _valued(kind: Any, given: object) -> Any:

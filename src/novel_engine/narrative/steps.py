@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from novel_engine.domain.actions import ActionKind
 from novel_engine.domain.character import Character
@@ -22,7 +22,8 @@ from novel_engine.domain.narration import PersonaReply
 from novel_engine.domain.scene import Outcome, PersonaView, Scene, SceneAction, SceneCharacter
 from novel_engine.domain.services.storytelling import TurnSetting
 from novel_engine.domain.session import Action, recorded_action
-from novel_engine.domain.story import Genre, Tone
+from novel_engine.domain.story import Tone
+from novel_engine.domain.writing import world_genre, world_tone
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.prompts import narration_request, reaction_request
 from novel_engine.narrative.reaction import validate_reaction
@@ -247,8 +248,8 @@ def scene_of(
             involved.setdefault(character_id, setting.cast[character_id])
     place = next((w.location for w in happened if w.location), None)
     return Scene(
-        genre=_choice(Genre, world.get("genre")) or Genre.ADVENTURE,
-        tone=_choice(Tone, world.get("tone")) or _tone_of(happened),
+        genre=world_genre(world),
+        tone=world_tone(world) or _tone_of(happened),
         place=place or _text(world.get("place")) or setting.campaign.name,
         characters=tuple(SceneCharacter.of(c) for c in involved.values()),
         actions=tuple(
@@ -278,16 +279,6 @@ def _tone_of(happened: list[Witnessed]) -> Tone:
     if kinds and all(k is ActionKind.DIALOGUE for k in kinds):
         return Tone.LIGHT
     return Tone.HEROIC
-
-
-_Choice = TypeVar("_Choice", Genre, Tone)
-
-
-def _choice(kind: type[_Choice], value: object) -> _Choice | None:
-    try:
-        return kind(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _text(value: object) -> str:
