@@ -19,12 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from novel_engine.persistence import rows
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.migrate import upgrade
-from novel_engine.persistence.tables import campaigns, metadata, sessions, turns, users
+from novel_engine.persistence.tables import (
+    campaigns,
+    in_table_model,
+    metadata,
+    sessions,
+    turns,
+    users,
+)
 from tests.databases import PG_ENV, _admin, sqlite_url
 
 
 def _differences(conn: Connection) -> list[object]:
-    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "include_object": in_table_model}
+    )
     return list(compare_metadata(context, metadata))
 
 

@@ -20,6 +20,7 @@ from novel_engine.domain.errors import (
     VersionConflict,
 )
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, utcnow
+from novel_engine.domain.perception import Perspective, world_perceivers
 from novel_engine.domain.values import (
     NAME_MAX,
     TEXT_MAX,
@@ -81,6 +82,13 @@ class Campaign(Aggregate):
     ai_character_ids: set[uuid.UUID] = field(default_factory=set)
     # How the chronicler writes this campaign's turns ("" = the genre's own voice).
     narration_style: str = ""
+    # Whether co-authors see the whole story or only what their characters perceived.
+    perspective: Perspective = Perspective.OMNISCIENT
+    # Refuse incoherent turns rather than warn about them.
+    strict_coherence: bool = False
+    # A branch of another campaign, taken at one of its events.
+    forked_from: uuid.UUID | None = None
+    forked_at_event: uuid.UUID | None = None
 
     @classmethod
     def create(cls, actor: Actor, command: CreateCampaign) -> Campaign:
@@ -214,21 +222,32 @@ class Campaign(Aggregate):
             caused_by=deletion,
         )
 
-    def update_settings(self, actor: Actor, narration_style: str | None) -> None:
-        """Change how the campaign is told (OWNER and GAMEMASTER). A change that changes
-        nothing writes nothing."""
+    def update_settings(
+        self,
+        actor: Actor,
+        narration_style: str | None = None,
+        perspective: Perspective | None = None,
+        strict_coherence: bool | None = None,
+    ) -> None:
+        """Change how the campaign is told and seen (OWNER and GAMEMASTER). A change that
+        changes nothing writes nothing."""
         self.ensure_can_direct(actor)
-        changes: dict[str, Any] = {}
+        wanted: dict[str, Any] = {}
         if narration_style is not None:
-            style = require_text(
+            wanted["narrationStyle"] = require_text(
                 narration_style, "narrationStyle", max_length=NARRATION_STYLE_MAX, allow_empty=True
             )
-            if style != self.narration_style:
-                changes["narrationStyle"] = style
+        if perspective is not None:
+            wanted["perspective"] = perspective.value
+        if strict_coherence is not None:
+            wanted["strictCoherence"] = strict_coherence
+        previous = self.settings()
+        changes = {k: v for k, v in wanted.items() if previous[k] != v}
         if not changes:
             return
-        previous = {"narrationStyle": self.narration_style}
         self.narration_style = changes.get("narrationStyle", self.narration_style)
+        self.perspective = Perspective(changes.get("perspective", self.perspective.value))
+        self.strict_coherence = changes.get("strictCoherence", self.strict_coherence)
         self._touch()
         self._record(
             actor,
@@ -240,6 +259,22 @@ class Campaign(Aggregate):
                 "changedBy": str(actor.user_id),
             },
         )
+
+    def settings(self) -> dict[str, Any]:
+        """The settings as events name them."""
+        return {
+            "narrationStyle": self.narration_style,
+            "perspective": self.perspective.value,
+            "strictCoherence": self.strict_coherence,
+        }
+
+    def sees_everything(self, user_id: uuid.UUID | None) -> bool:
+        """Whether `user_id` sees the whole story: everyone in an omniscient campaign,
+        only OWNER and GAMEMASTER in one seen through characters."""
+        role = self.role_of(user_id)
+        if role is None:
+            return False
+        return self.perspective is Perspective.OMNISCIENT or role in DIRECTING_ROLES
 
     def update_world_state(
         self,
@@ -275,6 +310,8 @@ class Campaign(Aggregate):
         if same_json(new_state, self.world_state):
             return None
         previous = {key: copy.deepcopy(self.world_state.get(key)) for key in patch}
+        cast = [str(c) for c in self.character_ids]
+        perceived = world_perceivers(self.world_state, patch, new_state, cast)
         self.world_state = new_state
         self.world_version += 1
         self._touch()
@@ -287,6 +324,8 @@ class Campaign(Aggregate):
             "changedBy": str(actor.user_id),
             "timestamp": self.updated_at.isoformat(),
             "worldVersion": self.world_version,
+            # Who saw each character's move or change of condition (domain/perception.py).
+            "perceivedBy": perceived,
         }
 
     def ensure_can_play(self, actor: Actor) -> CampaignRole:

@@ -22,6 +22,7 @@ from novel_engine.domain.character import (
     SkillAcquisition,
     Visibility,
 )
+from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Action
 from novel_engine.domain.story import Genre, PlotPoint, StoryLength, Tone
 
@@ -127,6 +128,8 @@ class UpdateCampaignSettings:
 
     campaign_id: uuid.UUID
     narration_style: str | None = None
+    perspective: Perspective | None = None
+    strict_coherence: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,17 @@ class UserRepository(Protocol):
     async def get_by_email(self, email: str) -> User | None: ...
 
 
+class ProjectionCheckpoints(Protocol):
+    """How far each projection of a campaign's stream (beliefs, memories) has read; a
+    projection advances its checkpoint in the transaction that writes what it derived."""
+
+    async def position(self, campaign_id: uuid.UUID, projection: str) -> int: ...
+
+    async def advance(self, campaign_id: uuid.UUID, projection: str, position: int) -> None: ...
+
+    async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: aggregates' changes and their events commit together."""
 
@@ -150,6 +161,9 @@ class UnitOfWork(Protocol):
 
     @property
     def narration(self) -> NarrationRepository: ...
+
+    @property
+    def checkpoints(self) -> ProjectionCheckpoints: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -16,6 +16,7 @@ from novel_engine.domain.errors import ErrorCode
 from novel_engine.domain.events import AggregateType
 from novel_engine.domain.messagebus import JobStatus
 from novel_engine.domain.narration import NarrationStatus
+from novel_engine.domain.perception import KnowledgeSource, Perspective
 from novel_engine.domain.session import ActionKind, SessionStatus
 from novel_engine.domain.story import GenerationStatus, Genre, PlotPoint, StoryLength, Tone
 
@@ -36,6 +37,8 @@ for _enum in (
     SessionStatus,
     JobStatus,
     NarrationStatus,
+    Perspective,
+    KnowledgeSource,
 ):
     strawberry.enum(_enum)
 
@@ -48,7 +51,9 @@ __all__ = [
     "GenerationStatus",
     "Genre",
     "JobStatus",
+    "KnowledgeSource",
     "NarrationStatus",
+    "Perspective",
     "PlotPoint",
     "RelationshipType",
     "SessionStatus",

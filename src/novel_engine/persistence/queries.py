@@ -23,6 +23,7 @@ from novel_engine.domain.character import (
 )
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.narration import Usage
+from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import (
     GenerationStatus,
@@ -117,6 +118,10 @@ class CampaignRecord:
     world_state: dict[str, Any]
     world_version: int
     narration_style: str
+    perspective: Perspective
+    strict_coherence: bool
+    forked_from: uuid.UUID | None
+    forked_at_event: uuid.UUID | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -20,6 +20,7 @@ from novel_engine.domain.character import (
     Visibility,
 )
 from novel_engine.domain.narration import NarrationStatus, Reaction
+from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import (
     GenerationStatus,
@@ -85,6 +86,10 @@ def campaign_fields(row: Row[Any]) -> dict[str, Any]:
         "world_state": row.world_state,
         "world_version": row.world_version,
         "narration_style": row.narration_style,
+        "perspective": Perspective(row.perspective),
+        "strict_coherence": row.strict_coherence,
+        "forked_from": row.forked_from,
+        "forked_at_event": row.forked_at_event,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -247,6 +252,10 @@ def campaign_values(campaign: Campaign) -> dict[str, Any]:
         "world_state": campaign.world_state,
         "world_version": campaign.world_version,
         "narration_style": campaign.narration_style,
+        "perspective": campaign.perspective.value,
+        "strict_coherence": campaign.strict_coherence,
+        "forked_from": campaign.forked_from,
+        "forked_at_event": campaign.forked_at_event,
         **_base_values(campaign),
     }
 

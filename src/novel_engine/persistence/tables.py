@@ -96,6 +96,9 @@ characters = Table(
     Column("neuroticism", Float, nullable=False),
     Column("background", Text, nullable=False),
     Column("visibility", String(10), nullable=False),
+    # How play has changed its personality: the traits it started from and the run of
+    # outcomes that drifts them (see domain/development.py).
+    Column("development", JSONDocument, nullable=True),
     *_timestamps(),
     Index("ix_characters_visibility_created_at_id", "visibility", "created_at", "id"),
 )
@@ -188,6 +191,14 @@ campaigns = Table(
     Column("world_version", Integer, nullable=False),
     # How the chronicler writes this campaign's turns ("" = the genre's own voice).
     Column("narration_style", Text, nullable=False, server_default=""),
+    # Who sees what: "omniscient" (every member the whole story) or "through_characters"
+    # (co-authors only what the characters they play perceived).
+    Column("perspective", String(20), nullable=False, server_default="omniscient"),
+    # Refuse turns that contradict established facts instead of warning about them.
+    Column("strict_coherence", Boolean, nullable=False, server_default=false()),
+    # A branch: the campaign it was forked from and the event it was forked at.
+    Column("forked_from", Uuid, nullable=True),
+    Column("forked_at_event", Uuid, nullable=True),
     *_timestamps(),
 )
 
@@ -253,6 +264,8 @@ turns = Table(
     Column("narration_error", Text, nullable=True),
     Column("model_used", String(200), nullable=True),
     Column("fallback", Boolean, nullable=False, server_default=false()),
+    # The coherence check's findings on the turn as submitted.
+    Column("warnings", JSONDocument, nullable=False, server_default="[]"),
     UniqueConstraint("session_id", "number"),
     UniqueConstraint("session_id", "idempotency_key"),
 )
@@ -265,12 +278,15 @@ narrative_chunks = Table(
     Column("id", Serial, primary_key=True, autoincrement=True),
     Column("session_id", Uuid, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     Column("turn_id", Uuid, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+    # Whose telling: "" for the omniscient prose, else the id of the character whose
+    # point of view it is written from (through-characters campaigns).
+    Column("viewpoint", String(36), nullable=False, server_default=""),
     Column("sequence", Integer, nullable=False),
     Column("text", Text, nullable=False),
     # The turn's last chunk: no text, it says the narration is over.
     Column("done", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    UniqueConstraint("turn_id", "sequence"),
+    UniqueConstraint("turn_id", "viewpoint", "sequence"),
     Index("ix_narrative_chunks_session_id_id", "session_id", "id"),
 )
 
@@ -322,7 +338,7 @@ events = Table(
     Column("aggregate_type", String(20), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("correlation_id", Uuid, nullable=False, index=True),
-    Column("causation_id", Uuid, nullable=True),
+    Column("causation_id", Uuid, nullable=True, index=True),
     Column("user_id", Uuid, nullable=True),
     Column("payload", JSONDocument, nullable=False),
     Column("metadata", JSONDocument, nullable=False),
@@ -363,3 +379,76 @@ job_sequences = Table(
     Column("ordering_key", String(200), primary_key=True),
     Column("last_sequence", Integer, nullable=False),
 )
+
+# Projections of a campaign's event stream (beliefs, memories): how far each has read.
+# A projection's rows and its checkpoint are written in one transaction.
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("projection", String(50), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+# What each character of a campaign believes, with where it came from. Never updated:
+# a conflicting belief is another row beside the first.
+beliefs = Table(
+    "beliefs",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("character_id", Uuid, nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("source", String(20), nullable=False),
+    # As learned; it decays with the turns played since (domain/perception.py).
+    Column("reliability", Float, nullable=False),
+    Column("learned_at_turn", Integer, nullable=False),
+    Column("told_by", Uuid, nullable=True),
+    Column("event_id", Uuid, nullable=True),
+    # The position in the campaign's stream of the event it came from.
+    Column("position", Integer, nullable=False),
+    Index("ix_beliefs_campaign_id_character_id_id", "campaign_id", "character_id", "id"),
+)
+
+# Each character's memory stream. Full-text search over `content` lives outside this
+# metadata (SQLite FTS5 table `memories_fts`, PostgreSQL GIN index on its tsvector).
+memories = Table(
+    "memories",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("character_id", Uuid, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("importance", Integer, nullable=False),
+    Column("created_at_turn", Integer, nullable=False),
+    Column("last_accessed_turn", Integer, nullable=False),
+    Column("event_id", Uuid, nullable=True),
+    # Reflections: the ids of the memories they were drawn from.
+    Column("evidence", JSONDocument, nullable=False, server_default="[]"),
+    Column("position", Integer, nullable=False),
+    Index("ix_memories_campaign_id_character_id_id", "campaign_id", "character_id", "id"),
+    Index(
+        "ix_memories_campaign_id_character_id_importance",
+        "campaign_id",
+        "character_id",
+        "importance",
+    ),
+    Index(
+        "ix_memories_campaign_id_character_id_last_accessed_turn",
+        "campaign_id",
+        "character_id",
+        "last_accessed_turn",
+    ),
+)
+
+# Search structures the migrations create beside the tables above.
+SEARCH_OBJECTS = frozenset({"memories_fts", "ix_memories_content_search"})
+
+
+def in_table_model(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """For schema comparisons: everything but the full-text search structures, which
+    SQLAlchemy's metadata does not describe."""
+    return not (name or "").startswith(tuple(SEARCH_OBJECTS))

@@ -15,6 +15,7 @@ from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.narration import SqlNarrationRepository
+from novel_engine.persistence.projections import SqlProjectionCheckpoints
 from novel_engine.persistence.repositories import (
     SqlCampaignRepository,
     SqlCharacterRepository,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     sessions: SqlSessionRepository
     users: SqlUserRepository
     narration: SqlNarrationRepository
+    checkpoints: SqlProjectionCheckpoints
 
     def __init__(
         self,
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessionRepository(self._conn, tracker)
         self.users = SqlUserRepository(self._conn, tracker)
         self.narration = SqlNarrationRepository(self._conn)
+        self.checkpoints = SqlProjectionCheckpoints(self._conn)
         self._tracker = tracker
         return self
 

@@ -66,7 +66,9 @@ async def update_settings(
     actor.require_user()
     async with uow:
         campaign = await visible_campaign(uow, actor, command.campaign_id)
-        campaign.update_settings(actor, command.narration_style)
+        campaign.update_settings(
+            actor, command.narration_style, command.perspective, command.strict_coherence
+        )
         await uow.commit()
     return campaign
 

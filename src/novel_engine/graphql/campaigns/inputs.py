@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from novel_engine.graphql.enums import Perspective
+
 
 @strawberry.input
 class CreateCampaignInput:
@@ -29,4 +31,15 @@ class CampaignSettingsInput:
         default=None,
         description="How the chronicler writes the campaign's turns from now on "
         "(up to 500 characters; empty: the genre's own voice).",
+    )
+    perspective: Perspective | None = strawberry.field(
+        default=None,
+        description="OMNISCIENT: every member sees the whole story. THROUGH_CHARACTERS: "
+        "co-authors and viewers see only what the characters they play perceived; OWNER "
+        "and GAMEMASTER see everything.",
+    )
+    strict_coherence: bool | None = strawberry.field(
+        default=None,
+        description="Refuse a turn that contradicts established facts (COHERENCE_VIOLATION) "
+        "instead of playing it with warnings.",
     )

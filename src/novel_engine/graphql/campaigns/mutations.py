@@ -102,7 +102,8 @@ class CampaignsMutation:
         )
 
     @strawberry.mutation(
-        description="Change how the campaign is told (OWNER and GAMEMASTER); a change that "
+        description="Change how the campaign is told and seen (OWNER and GAMEMASTER); a "
+        "change that "
         "changes nothing writes nothing.",
         graphql_type=UpdateCampaignSettingsResult.annotation,
     )
@@ -115,7 +116,10 @@ class CampaignsMutation:
                 ctx.uow(),
                 ctx.actor(),
                 commands.UpdateCampaignSettings(
-                    require_id(campaign_id, "campaignId", "campaign"), input.narration_style
+                    require_id(campaign_id, "campaignId", "campaign"),
+                    input.narration_style,
+                    input.perspective,
+                    input.strict_coherence,
                 ),
             ),
             Campaign.from_model,

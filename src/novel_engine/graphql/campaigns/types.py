@@ -19,7 +19,7 @@ from novel_engine.graphql.campaigns.membership import role_of
 from novel_engine.graphql.characters.types import Character
 from novel_engine.graphql.characters.visibility import visible
 from novel_engine.graphql.context import Info
-from novel_engine.graphql.enums import CampaignRole, JobStatus
+from novel_engine.graphql.enums import CampaignRole, JobStatus, Perspective
 from novel_engine.graphql.events.loaders import EventsByPageLoader
 from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.identity.types import User, user_by_id
@@ -89,6 +89,13 @@ class Campaign:
         description="How the chronicler writes this campaign's turns (empty: the genre's "
         "own voice)."
     )
+    perspective: Perspective = strawberry.field(
+        description="Whether co-authors see the whole story or only what their characters "
+        "perceived."
+    )
+    strict_coherence: bool = strawberry.field(
+        description="Whether turns that contradict established facts are refused."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -104,6 +111,8 @@ class Campaign:
             world_state=JSON(c.world_state),
             world_version=c.world_version,
             narration_style=c.narration_style,
+            perspective=c.perspective,
+            strict_coherence=c.strict_coherence,
             version=c.version,
             created_at=c.created_at,
             updated_at=c.updated_at,

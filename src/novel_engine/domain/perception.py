@@ -1,0 +1,162 @@
+"""Who perceived what: the structural rules of subjective reality.
+
+A character perceives an event only through being there: an action or a dialogue by
+its `witnesses` (the characters at the place where it happened, both ends of a move);
+a change of the world by the `perceivedBy` the campaign wrote beside each changed
+character's location or condition. No model decides awareness.
+
+`perceive` gives an event's payload as one character perceived it: whole, redacted
+(the parts it could not perceive removed) or None (nothing of it). It reads only the
+event, so a live group can decide without a store read. Event types it does not know
+are perceived by no one: a new kind of event is hidden until its rule is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+from novel_engine.domain.events import EventType
+
+
+class Perspective(Enum):
+    """How much of a campaign its co-authors see."""
+
+    OMNISCIENT = "omniscient"  # every member sees the whole story
+    THROUGH_CHARACTERS = "through_characters"  # co-authors see what their characters perceived
+
+
+class KnowledgeSource(Enum):
+    DIRECT_OBSERVATION = "direct_observation"
+    HEARSAY = "hearsay"
+    INFERENCE = "inference"
+
+
+# The world's keys that say something about one character each, by character id.
+PER_CHARACTER_KEYS = ("locations", "conditions")
+
+# Seen whole by every character: the campaign's frame, not anything happening in it.
+_PUBLIC = frozenset(
+    {
+        EventType.CAMPAIGN_CREATED,
+        EventType.CAMPAIGN_MEMBER_ADDED,
+        EventType.CAMPAIGN_CHARACTER_ADDED,
+        EventType.CAMPAIGN_CHARACTER_REMOVED,
+        EventType.CAMPAIGN_SETTINGS_CHANGED,
+        EventType.SESSION_STARTED,
+        EventType.SESSION_ENDED,
+    }
+)
+# What is left of a turn's bookends and plot points: that they happened, not what in.
+_SKELETONS: dict[EventType, tuple[str, ...]] = {
+    EventType.INTERACTION_INITIATED: ("interactionId", "campaignId", "sessionId"),
+    EventType.INTERACTION_RESOLVED: ("interactionId", "campaignId", "sessionId"),
+    EventType.PLOT_POINT_REACHED: (
+        "sessionId",
+        "campaignId",
+        "turnId",
+        "turnNumber",
+        "plotPoint",
+        "timestamp",
+    ),
+}
+
+
+def perceive(
+    event_type: EventType, payload: dict[str, Any], character_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """`payload` as `character_id` perceived it, or None when it perceived none of it."""
+    if event_type in _PUBLIC:
+        return payload
+    if event_type in (EventType.ACTION_PERFORMED, EventType.DIALOGUE_EXCHANGED):
+        return payload if character_id in witnesses_of(payload) else None
+    if event_type is EventType.WORLD_STATE_CHANGED:
+        return _world_change_seen(payload, str(character_id))
+    if event_type in _SKELETONS:
+        return _skeleton(event_type, payload)
+    return None  # the omniscient prose, and anything without a rule
+
+
+def witnesses_of(payload: dict[str, Any]) -> frozenset[uuid.UUID]:
+    """Who saw an action or dialogue happen; the one doing it always did."""
+    seen = {uuid.UUID(w) for w in payload.get("witnesses", ())}
+    doer = payload.get("actingCharacterId") or payload.get("speakerId")
+    if doer:
+        seen.add(uuid.UUID(doer))
+    return frozenset(seen)
+
+
+def listeners_of(payload: dict[str, Any]) -> frozenset[uuid.UUID]:
+    """Who heard a dialogue's words: everyone there but the speaker."""
+    return witnesses_of(payload) - {uuid.UUID(payload["speakerId"])}
+
+
+def world_perceivers(
+    before: dict[str, Any], patch: dict[str, Any], after: dict[str, Any], cast: Iterable[str]
+) -> dict[str, dict[str, list[str]]]:
+    """For each character whose location or condition a world change touches, who saw
+    it: a move by those at either end (and the mover), a condition by those where the
+    character now stands (and the character). A character with no location stands at
+    the campaign's default place. Keys of the world that are not about one character
+    are common knowledge and get no entry."""
+    seen: dict[str, dict[str, list[str]]] = {}
+    was, now = _locations(before), _locations(after)
+    for key in PER_CHARACTER_KEYS:
+        changed = patch.get(key)
+        if not isinstance(changed, dict):
+            continue
+        entries: dict[str, list[str]] = {}
+        for character in changed:
+            places = {now.get(character)}
+            if key == "locations":
+                places.add(was.get(character))
+            at_place = [c for c in cast if now.get(c) in places]
+            entries[character] = sorted({character, *at_place})
+        seen[key] = entries
+    return seen
+
+
+def _locations(world: dict[str, Any]) -> dict[str, str | None]:
+    found = world.get("locations")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v if isinstance(v, str) else None for k, v in found.items()}
+
+
+def _world_change_seen(payload: dict[str, Any], character: str) -> dict[str, Any] | None:
+    perceived = payload.get("perceivedBy") or {}
+    changes, previous = payload.get("changes") or {}, payload.get("previousState") or {}
+    seen_changes: dict[str, Any] = {}
+    seen_previous: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in PER_CHARACTER_KEYS and isinstance(value, dict):
+            who = perceived.get(key, {})
+            kept = {c: v for c, v in value.items() if character in who.get(c, ())}
+            if kept:
+                seen_changes[key] = kept
+                before = previous.get(key)
+                if isinstance(before, dict):
+                    seen_previous[key] = {c: before.get(c) for c in kept if c in before}
+                else:
+                    seen_previous[key] = before
+        else:
+            seen_changes[key] = value
+            seen_previous[key] = previous.get(key)
+    if not seen_changes:
+        return None
+    redacted = copy.copy(payload)
+    redacted["changes"] = seen_changes
+    redacted["previousState"] = seen_previous
+    redacted.pop("perceivedBy", None)
+    return redacted
+
+
+def _skeleton(event_type: EventType, payload: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: payload[k] for k in _SKELETONS[event_type] if k in payload}
+    turn = (payload.get("context") or payload.get("resolution") or {}).get("turnNumber")
+    if turn is not None and "turnNumber" not in kept:
+        kept["turnNumber"] = turn
+    return kept
