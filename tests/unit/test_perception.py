@@ -70,3 +70,10 @@ def test_a_move_is_seen_at_both_ends_and_a_wound_where_it_happens() -> None:
 
 def test_an_event_type_without_a_rule_is_perceived_by_no_one() -> None:
     assert perceive(EventType.STORY_GENERATED, {"content": "x"}, ANNA) is None
+
+
+def test_a_player_of_several_characters_sees_what_any_of_them_perceived() -> None:
+    said = _said(ANNA, [BRAM])
+    assert perceive(EventType.DIALOGUE_EXCHANGED, said, {CORA, BRAM}) == said
+    assert perceive(EventType.DIALOGUE_EXCHANGED, said, {CORA}) is None
+    assert perceive(EventType.DIALOGUE_EXCHANGED, said, set()) is None

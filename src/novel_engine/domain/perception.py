@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from enum import Enum
 from typing import Any
 
@@ -66,15 +66,17 @@ _SKELETONS: dict[EventType, tuple[str, ...]] = {
 
 
 def perceive(
-    event_type: EventType, payload: dict[str, Any], character_id: uuid.UUID
+    event_type: EventType, payload: dict[str, Any], viewers: uuid.UUID | Collection[uuid.UUID]
 ) -> dict[str, Any] | None:
-    """`payload` as `character_id` perceived it, or None when it perceived none of it."""
+    """`payload` as perceived by one character, or by any of several together (a player
+    sees what each of its characters perceived); None when none of it was perceived."""
+    seeing = frozenset([viewers] if isinstance(viewers, uuid.UUID) else viewers)
     if event_type in _PUBLIC:
         return payload
     if event_type in (EventType.ACTION_PERFORMED, EventType.DIALOGUE_EXCHANGED):
-        return payload if character_id in witnesses_of(payload) else None
+        return payload if seeing & witnesses_of(payload) else None
     if event_type is EventType.WORLD_STATE_CHANGED:
-        return _world_change_seen(payload, str(character_id))
+        return _world_change_seen(payload, {str(v) for v in seeing})
     if event_type in _SKELETONS:
         return _skeleton(event_type, payload)
     return None  # the omniscient prose, and anything without a rule
@@ -126,7 +128,7 @@ def _locations(world: dict[str, Any]) -> dict[str, str | None]:
     return {k: v if isinstance(v, str) else None for k, v in found.items()}
 
 
-def _world_change_seen(payload: dict[str, Any], character: str) -> dict[str, Any] | None:
+def _world_change_seen(payload: dict[str, Any], seeing: set[str]) -> dict[str, Any] | None:
     perceived = payload.get("perceivedBy") or {}
     changes, previous = payload.get("changes") or {}, payload.get("previousState") or {}
     seen_changes: dict[str, Any] = {}
@@ -134,7 +136,7 @@ def _world_change_seen(payload: dict[str, Any], character: str) -> dict[str, Any
     for key, value in changes.items():
         if key in PER_CHARACTER_KEYS and isinstance(value, dict):
             who = perceived.get(key, {})
-            kept = {c: v for c, v in value.items() if character in who.get(c, ())}
+            kept = {c: v for c, v in value.items() if seeing.intersection(who.get(c, ()))}
             if kept:
                 seen_changes[key] = kept
                 before = previous.get(key)
