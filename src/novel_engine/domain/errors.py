@@ -17,6 +17,7 @@ class ErrorCode(Enum):
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     SESSION_NOT_ACTIVE = "SESSION_NOT_ACTIVE"
     CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
+    VIEWPOINT_CHANGED = "VIEWPOINT_CHANGED"
 
 
 class DomainError(Exception):
@@ -101,3 +102,17 @@ class ConcurrentChange(DomainError):
 
     def __init__(self) -> None:
         super().__init__("Another change crossed this one; nothing was written. Try again.")
+
+
+class ViewpointChanged(DomainError):
+    """A stream seen through characters went past an event that changes what its
+    viewer sees (the campaign's perspective, the characters the viewer plays): it ends
+    there, and subscribing again after that event continues from the new viewpoint."""
+
+    code = ErrorCode.VIEWPOINT_CHANGED
+
+    def __init__(self, position: int) -> None:
+        super().__init__(
+            f"What you see of this campaign changed at position {position}; subscribe "
+            "again after that event's cursor."
+        )

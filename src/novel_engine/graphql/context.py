@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import strawberry
 
@@ -17,6 +17,9 @@ from novel_engine.persistence.queries import ReadQueries
 from novel_engine.subscriptions.live import LiveEvents
 from novel_engine.subscriptions.narrative import NarrativeFeeds
 from novel_engine.subscriptions.presence import Presence
+
+if TYPE_CHECKING:
+    from novel_engine.graphql.events.seeing import Viewpoint
 
 L = TypeVar("L", bound=Loader[Any, Any])
 
@@ -47,6 +50,9 @@ class RequestContext:
     # Labels the request in logs (an HTTP client may choose it); never a correlation id.
     request_tag: str | None = None
     operation_name_given: bool = True
+    # How this operation sees each campaign, once decided (`graphql.events.seeing`); a
+    # live group's per-event context starts with its group's.
+    viewpoints: dict[uuid.UUID, Viewpoint] = field(default_factory=dict)
     _loaders: dict[type[Loader[Any, Any]], Loader[Any, Any]] = field(
         default_factory=dict, init=False, repr=False
     )

@@ -21,7 +21,7 @@ from novel_engine.domain.character import (
     Visibility,
     is_visible,
 )
-from novel_engine.domain.events import StoredEvent
+from novel_engine.domain.events import EventType, StoredEvent
 from novel_engine.domain.narration import Usage
 from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, Turn
@@ -42,6 +42,7 @@ from novel_engine.persistence.tables import (
     character_relationships,
     character_skills,
     characters,
+    events,
     model_calls,
     sessions,
     stories,
@@ -127,9 +128,28 @@ class CampaignRecord:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class CastMember:
+    """A character of a campaign's cast and who plays it."""
+
+    character_id: uuid.UUID
+    owner_id: uuid.UUID
+    visibility: Visibility
+    ai_controlled: bool
+
+    @property
+    def controller(self) -> uuid.UUID | None:
+        """The user who plays it: its owner, unless a persona agent plays it."""
+        return None if self.ai_controlled else self.owner_id
+
+    def is_visible_to(self, user_id: uuid.UUID | None) -> bool:
+        return is_visible(self.visibility, self.owner_id, user_id)
+
+
 # A page of a list ordered by (created_at, id): start after this key, take this many.
 ListKey = tuple[datetime, uuid.UUID]
 PageKey = tuple[uuid.UUID, int, int]  # (parent id, after position, limit)
+AboutKey = tuple[uuid.UUID, uuid.UUID]  # (stream id, aggregate id)
 
 
 class ReadQueries:
@@ -219,6 +239,30 @@ class ReadQueries:
         )
         return _group(found, "campaign_id", lambda r: CharacterRecord(**rows.character_fields(r)))
 
+    async def cast_by_campaign_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[CastMember]]:
+        link = campaign_characters
+        found = await self._all(
+            select(
+                link.c.campaign_id,
+                link.c.character_id,
+                link.c.ai_controlled,
+                characters.c.owner_id,
+                characters.c.visibility,
+            )
+            .join(characters, characters.c.id == link.c.character_id)
+            .where(link.c.campaign_id.in_(ids))
+            .order_by(link.c.campaign_id, link.c.position)
+        )
+        return _group(
+            found,
+            "campaign_id",
+            lambda r: CastMember(
+                r.character_id, r.owner_id, Visibility(r.visibility), r.ai_controlled
+            ),
+        )
+
     async def story_entry_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoryEntry]]:
         return await self._numbered_pages(
             story_entries.c.story_id, story_entries.c.sequence, keys, rows.to_story_entry
@@ -290,6 +334,24 @@ class ReadQueries:
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
         return await self._events.read_pages(keys)
+
+    async def events_about(
+        self, keys: Sequence[AboutKey], types: Sequence[EventType]
+    ) -> dict[AboutKey, list[StoredEvent]]:
+        """The events of those types about each (stream, aggregate), e.g. a turn's
+        interaction in its campaign's stream, in the order they were written."""
+        found = await self._all(
+            select(events)
+            .where(
+                tuple_(events.c.stream_id, events.c.aggregate_id).in_(keys),
+                events.c.event_type.in_([t.value for t in types]),
+            )
+            .order_by(events.c.stream_id, events.c.aggregate_id, events.c.position)
+        )
+        grouped: dict[AboutKey, list[StoredEvent]] = defaultdict(list)
+        for row in found:
+            grouped[(row.stream_id, row.aggregate_id)].append(event_store.to_stored_event(row))
+        return dict(grouped)
 
     async def list_characters(
         self, viewer: uuid.UUID | None, after: ListKey | None, limit: int

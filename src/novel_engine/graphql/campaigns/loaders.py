@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from novel_engine.domain.campaign import Member
 from novel_engine.graphql.loaders import ManyEachLoader, OneEachLoader
 from novel_engine.persistence.jobs import JobRecord
-from novel_engine.persistence.queries import CampaignRecord, CharacterRecord
+from novel_engine.persistence.queries import CampaignRecord, CastMember, CharacterRecord
 
 
 class CampaignByIdLoader(OneEachLoader[uuid.UUID, CampaignRecord]):
@@ -29,3 +29,10 @@ class CharactersByCampaignIdLoader(ManyEachLoader[uuid.UUID, CharacterRecord]):
 class UnfinishedJobsByCampaignIdLoader(ManyEachLoader[uuid.UUID, JobRecord]):
     async def fetch(self, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, list[JobRecord]]:
         return await self.queries.unfinished_jobs_by_campaign_ids(keys)
+
+
+class CastByCampaignIdLoader(ManyEachLoader[uuid.UUID, CastMember]):
+    """Each campaign's characters and who plays them."""
+
+    async def fetch(self, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, list[CastMember]]:
+        return await self.queries.cast_by_campaign_ids(keys)

@@ -21,6 +21,7 @@ from novel_engine.graphql.characters.visibility import visible
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import CampaignRole, JobStatus, Perspective
 from novel_engine.graphql.events.loaders import EventsByPageLoader
+from novel_engine.graphql.events.seeing import seen_page, viewpoint_of
 from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
@@ -161,10 +162,19 @@ class Campaign:
     async def usage(self, info: Info) -> ModelUsage:
         return await campaign_usage(info, self.uid)
 
-    @strawberry.field(description="The campaign's domain events, oldest first.")
+    @strawberry.field(
+        description="The campaign's domain events, oldest first, as you may see them (in a "
+        "THROUGH_CHARACTERS campaign a co-author or viewer gets only what its characters "
+        "perceived, redacted where they perceived part; hidden events take no place in a "
+        "page)."
+    )
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[DomainEvent]:
         loader = info.context.loader(EventsByPageLoader)
-        page = await position_page(loader, self.uid, lambda e: e.position, first, after)
+        viewpoint = await viewpoint_of(info.context, self.uid)
+        if viewpoint.sees_everything:
+            page = await position_page(loader, self.uid, lambda e: e.position, first, after)
+        else:
+            page = await seen_page(loader, self.uid, viewpoint, first, after)
         return connection(page, DomainEvent.from_model)

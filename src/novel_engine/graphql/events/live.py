@@ -6,8 +6,11 @@
 3. For a subscription, find its root field as execution does: graphql-core's field
    collection, through fragment spreads and inline fragments.
 4. `campaignEvents`, whatever the shape of the document: authorize the follower, decide
-   what its group may see, build the group's key, render each event once per group and
-   frame it. Every member of a group is sent the same JSON text.
+   what its group may see (`events.seeing`: everything, or through characters), build
+   the group's key, render each event once per group and frame it. Every member of a
+   group is sent the same JSON text. An event that changes what the group's viewpoint
+   would be (the campaign's perspective, the player's characters) is the group's last:
+   its members get it, then an error telling them to subscribe again after it.
 5. Anything else (queries, mutations, `presence`) runs through Strawberry's pipeline,
    one execution per subscriber.
 
@@ -38,7 +41,7 @@ from graphql.execution.collect_fields import FieldDetails
 from strawberry import Schema
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from novel_engine.domain.errors import DomainError, InvalidInput
+from novel_engine.domain.errors import DomainError, InvalidInput, ViewpointChanged
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.principal import Principal
 from novel_engine.graphql.context import RequestContext, Services
@@ -49,6 +52,7 @@ from novel_engine.graphql.documents import (
     variable_uses,
 )
 from novel_engine.graphql.events.access import authorize_follower
+from novel_engine.graphql.events.seeing import AS_CHARACTER, Viewpoint, viewpoint_of
 from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.extensions import public_error
 from novel_engine.graphql.pagination import parse_position_cursor
@@ -93,20 +97,11 @@ class Subscribed:
 
 
 @dataclass(frozen=True)
-class Viewpoint:
-    """What a group of subscribers may see of a campaign's events; part of its key.
+class Outdated:
+    """The group's last event: seeing it (`payload`, None when hidden) changed what the
+    group's viewpoint would be, so its members are told to subscribe again."""
 
-    Every member sees every event today. Per-character perception (`asCharacter`) adds
-    the character looked through, and `perceive` then hides or redacts what it did not
-    perceive.
-    """
-
-    def perceive(self, stored: StoredEvent) -> StoredEvent | None:
-        """The event as seen from here, or None when it is not seen at all."""
-        return stored
-
-
-MEMBER = Viewpoint()
+    payload: str | None
 
 
 @dataclass(frozen=True)
@@ -196,15 +191,19 @@ class LiveOperations:
         try:
             follower = await authorize_follower(context, arguments["campaignId"])
             after = await replay_after(context, follower.campaign_id, arguments.get(REPLAY_AFTER))
+            # Decided after the head is read: a change committed in between is an event
+            # this stream still goes through, and it ends the stream if it matters.
+            viewpoint = await viewpoint_of(
+                context, follower.campaign_id, arguments.get(AS_CHARACTER)
+            )
         except DomainError as exc:
             yield refused(exc)
             return
-        viewpoint = MEMBER  # where `asCharacter` will choose a character's viewpoint
         key = GroupKey(
             request.query, request.operation_name, shared_variables(subscribed), viewpoint
         )
         services = context.services
-        render = self._renderer(subscribed.executor, viewpoint, services)
+        render = self._renderer(subscribed.executor, follower.campaign_id, viewpoint, services)
 
         def joined(subscriber: LiveSubscriber) -> None:
             subscriber.on_overflow = on_overflow
@@ -213,22 +212,34 @@ class LiveOperations:
         present = services.presence.present(follower.campaign_id, follower.user_id)
         try:
             async with present, aclosing(events):
-                async for _, payload in events:
+                async for position, payload in events:
+                    if isinstance(payload, Outdated):
+                        if payload.payload is not None:
+                            yield Next(payload.payload)
+                        yield refused(ViewpointChanged(position))
+                        return
                     yield Next(payload)
         except EventNotDelivered as exc:
             yield Failed([{"message": str(exc)}])
 
     def _renderer(
-        self, executor: Executor[Any], viewpoint: Viewpoint, services: Services
+        self,
+        executor: Executor[Any],
+        campaign_id: uuid.UUID,
+        viewpoint: Viewpoint,
+        services: Services,
     ) -> Render:
-        async def render(stored: StoredEvent) -> str | None:
+        async def render(stored: StoredEvent) -> str | Outdated | None:
             """The event as the group sees it, executed and serialized once for every
-            member: fresh loaders, and no viewer, so nothing can depend on who looks."""
+            member: fresh loaders and no viewer, only the group's viewpoint, so nothing
+            can depend on who looks."""
             seen = viewpoint.perceive(stored)
-            if seen is None:
-                return None  # its members get a skip marker
+            text = None if seen is None else await execute(seen)  # None: a skip marker
+            return Outdated(text) if viewpoint.outdated_by(stored) else text
+
+        async def execute(seen: StoredEvent) -> str:
             per_event = executor.build_per_event_executor(DomainEvent.from_model(seen))
-            per_event.context_value = RequestContext(services)
+            per_event.context_value = RequestContext(services, viewpoints={campaign_id: viewpoint})
             result = execute_subscription_event(per_event)
             if not isinstance(result, CoreExecutionResult):
                 result = await result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from typing import Annotated
 
 import strawberry
 
@@ -28,12 +29,27 @@ class LivePathOnly(RuntimeError):
 @strawberry.type
 class EventsSubscription:
     @strawberry.subscription(
-        description="A campaign's events, members only. With `after` (a cursor from an "
-        "earlier event), every later event is first replayed from the event store, in "
-        "order, then the stream continues live with no gap and no duplicate."
+        description="A campaign's events, members only, as the viewer may see them: "
+        "everything for its OWNER and GAMEMASTERs and in an OMNISCIENT campaign; in a "
+        "THROUGH_CHARACTERS campaign only what the characters the viewer plays perceived, "
+        "redacted where they perceived part. With `after` (a cursor from an earlier "
+        "event), every later event is first replayed from the event store, in order, then "
+        "the stream continues live with no gap and no duplicate. A stream that sees "
+        "through characters ends with VIEWPOINT_CHANGED after an event that changes what "
+        "its viewer sees; subscribe again after that event's cursor."
     )
     async def campaign_events(
-        self, info: Info, campaign_id: strawberry.ID, after: str | None = None
+        self,
+        info: Info,
+        campaign_id: strawberry.ID,
+        after: str | None = None,
+        as_character: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="See the campaign through one character: only what it "
+                "perceived. Allowed to the character's player, the OWNER and GAMEMASTERs."
+            ),
+        ] = None,
     ) -> AsyncGenerator[DomainEvent, None]:
         """Declares the field. Its events come from the live path
         (`graphql.events.live`), which shares one render per group of subscribers and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TypeVar
 
 import strawberry
 
@@ -13,10 +14,13 @@ from novel_engine.graphql.campaigns.types import Campaign
 from novel_engine.graphql.characters.types import Character, characters_by_ids
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatus
+from novel_engine.graphql.events.seeing import witnessed_actions
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.sessions.loaders import SessionByIdLoader, TurnsByPageLoader
 from novel_engine.graphql.usage.types import ModelUsage, turn_usage
+
+T = TypeVar("T")
 
 
 @strawberry.type(name="Action")
@@ -69,13 +73,6 @@ class ActionOutcome:
 class Turn:
     id: strawberry.ID
     number: int
-    actions: list[TurnAction]
-    outcomes: list[ActionOutcome] = strawberry.field(
-        description="One per action, in order; empty for turns played before outcomes."
-    )
-    reactions: list[ActionOutcome] = strawberry.field(
-        description="What AI-played characters did in answer, resolved like any action."
-    )
     narration_status: NarrationStatus
     narrative: str | None = strawberry.field(description="The turn as prose, once narrated (DONE).")
     narration_error: str | None = strawberry.field(description="Why narration FAILED.")
@@ -91,18 +88,23 @@ class Turn:
     )
     submitted_by_id: strawberry.Private[uuid.UUID]
     session_id: strawberry.Private[uuid.UUID]
+    campaign_id: strawberry.Private[uuid.UUID]
+    uid: strawberry.Private[uuid.UUID]
+    all_actions: strawberry.Private[list[TurnAction]]
+    all_outcomes: strawberry.Private[list[ActionOutcome]]
+    all_reactions: strawberry.Private[list[ActionOutcome]]
 
     @classmethod
     def from_model(cls, t: domain.Turn) -> Turn:
         return cls(
             id=strawberry.ID(str(t.id)),
             number=t.number,
-            actions=[TurnAction.from_model(a) for a in t.actions],
+            all_actions=[TurnAction.from_model(a) for a in t.actions],
             # Not strict: a turn played before outcomes were decided has none.
-            outcomes=[
+            all_outcomes=[
                 ActionOutcome.from_model(a, o) for a, o in zip(t.actions, t.outcomes, strict=False)
             ],
-            reactions=[ActionOutcome.from_model(r.action, r.outcome) for r in t.reactions],
+            all_reactions=[ActionOutcome.from_model(r.action, r.outcome) for r in t.reactions],
             narration_status=t.narration_status,
             narrative=t.narrative,
             narration_error=t.narration_error,
@@ -112,7 +114,38 @@ class Turn:
             correlation_id=strawberry.ID(str(t.correlation_id)),
             submitted_by_id=t.submitted_by,
             session_id=t.session_id,
+            campaign_id=t.campaign_id,
+            uid=t.id,
         )
+
+    @strawberry.field(
+        description="What was attempted, in order (in a THROUGH_CHARACTERS campaign, for a "
+        "co-author or viewer: only actions one of its characters witnessed)."
+    )
+    async def actions(self, info: Info) -> list[TurnAction]:
+        return await self._witnessed(info, self.all_actions, 0)
+
+    @strawberry.field(
+        description="One per action, in order; empty for turns played before outcomes. "
+        "Seen like `actions`."
+    )
+    async def outcomes(self, info: Info) -> list[ActionOutcome]:
+        return await self._witnessed(info, self.all_outcomes, 0)
+
+    @strawberry.field(
+        description="What AI-played characters did in answer, resolved like any action. "
+        "Seen like `actions`."
+    )
+    async def reactions(self, info: Info) -> list[ActionOutcome]:
+        return await self._witnessed(info, self.all_reactions, len(self.all_actions))
+
+    async def _witnessed(self, info: Info, items: list[T], offset: int) -> list[T]:
+        """`items` (numbered from `offset` among the turn's actions, then its reactions)
+        that the viewer may see."""
+        shown = await witnessed_actions(info.context, self.campaign_id, self.uid)
+        if shown is None:
+            return items
+        return [item for i, item in enumerate(items, offset) if i in shown]
 
     @strawberry.field
     async def submitted_by(self, info: Info) -> User | None:
