@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character
 from tests.integration.test_sessions_api import START, SUBMIT, act
 from tests.live_server import GraphQLWS, LiveServer, eventually, live_server, settings_for
@@ -64,9 +65,8 @@ class Keep:
     Cleo plays Iva (in the tower) and her AI-played Echo, Vic watches, Eve is a
     stranger."""
 
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.client = server.client
+    def __init__(self, client: AppClient) -> None:
+        self.client = client
         self.world_version = 1
 
     async def set(self, perspective: str = "THROUGH_CHARACTERS") -> Keep:
@@ -159,7 +159,7 @@ async def test_players_in_different_rooms_each_follow_only_their_room_and_the_ga
     server: LiveServer,
 ) -> None:
     # given
-    keep = await Keep(server).set()
+    keep = await Keep(server.client).set()
     async with server.ws(keep.bob) as bob, server.ws(keep.cleo) as cleo, server.ws(keep.gus) as gus:
         for ws in (bob, cleo, gus):
             await ws.subscribe("live", EVENTS, {"id": keep.id})
@@ -201,7 +201,7 @@ async def test_replay_after_a_cursor_skips_what_the_character_did_not_perceive(
     server: LiveServer,
 ) -> None:
     # given: everything has happened before Bob subscribes
-    keep = await Keep(server).set()
+    keep = await Keep(server.client).set()
     async with server.ws(keep.gus) as gus:
         await gus.subscribe("all", EVENTS, {"id": keep.id})
         await eventually(lambda: server.app.state.services.live.feeds.subscribers == 1)
@@ -228,7 +228,7 @@ async def test_looking_through_a_character_is_for_its_player_and_the_directors(
     server: LiveServer,
 ) -> None:
     # given
-    keep = await Keep(server).set(perspective="OMNISCIENT")
+    keep = await Keep(server.client).set(perspective="OMNISCIENT")
     refusals = [
         (keep.bob, keep.iva["id"], "FORBIDDEN"),  # another player's character
         (keep.cleo, keep.echo["id"], "FORBIDDEN"),  # hers, but a persona agent plays it
@@ -265,7 +265,7 @@ async def test_filtered_groups_render_each_event_once_and_never_read_the_store(
     server: LiveServer,
 ) -> None:
     # given: Bob twice, Ada and Gus both through Tam, Cleo: three groups
-    keep = await Keep(server).set()
+    keep = await Keep(server.client).set()
     subscribers = [
         (keep.bob, None),
         (keep.bob, None),
@@ -315,7 +315,7 @@ async def test_a_perspective_switch_ends_the_streams_it_decided_and_they_resume_
     server: LiveServer,
 ) -> None:
     # given: an omniscient campaign followed by Bob (plain and through Tam) and Ada
-    keep = await Keep(server).set(perspective="OMNISCIENT")
+    keep = await Keep(server.client).set(perspective="OMNISCIENT")
     async with server.ws(keep.bob) as bob, server.ws(keep.ada) as ada:
         await bob.subscribe("plain", EVENTS, {"id": keep.id})
         await ada.subscribe("plain", EVENTS, {"id": keep.id})
@@ -350,7 +350,7 @@ async def test_a_player_gaining_a_character_resubscribes_to_see_through_it_too(
     server: LiveServer,
 ) -> None:
     # given
-    keep = await Keep(server).set()
+    keep = await Keep(server.client).set()
     pip = await create_character(keep.client, keep.bob, "Pip", visibility="PUBLIC")
     async with server.ws(keep.bob) as bob, server.ws(keep.cleo) as cleo:
         await bob.subscribe("b", EVENTS, {"id": keep.id})
