@@ -4,11 +4,13 @@ everything; `asCharacter` narrows anyone to one character it may look through.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
 
 from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character
@@ -376,3 +378,48 @@ async def test_a_player_gaining_a_character_resubscribes_to_see_through_it_too(
         await keep.patch({"locations": {keep.iva["id"]: "roof"}})
         [cleo_next] = events_of(await cleo.next_payloads("c", 1))
         assert cleo_next["payload"]["changes"] == {"locations": {keep.iva["id"]: "roof"}}
+
+
+async def test_the_legacy_protocol_applies_the_same_rules(server: LiveServer) -> None:
+    # given
+    keep = await Keep(server.client).set()
+    async with connect(server.ws_url, subprotocols=["graphql-ws"]) as socket:  # type: ignore[list-item]
+
+        async def receive() -> dict[str, Any]:
+            while True:
+                message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                if message["type"] != "ka":
+                    return message
+
+        async def start(id: str, variables: dict[str, Any]) -> None:
+            payload = {"query": EVENTS, "variables": {"id": keep.id, **variables}}
+            await socket.send(json.dumps({"id": id, "type": "start", "payload": payload}))
+
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {keep.bob}"}}
+        await socket.send(json.dumps(init))
+        assert (await receive())["type"] == "connection_ack"
+
+        # when
+        await start("iva", {"as": keep.iva["id"]})
+        refused = await receive()
+        await start("plain", {})
+        await eventually(lambda: server.app.state.services.live.feeds.subscribers == 1)
+        await keep.patch({"locations": {keep.iva["id"]: "roof"}})
+        await keep.patch({"locations": {keep.tam["id"]: "hall"}})
+        message = await receive()
+
+    # then
+    assert (refused["id"], refused["type"]) == ("iva", "error")
+    assert refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (message["id"], message["type"]) == ("plain", "data")
+    changes = message["payload"]["data"]["campaignEvents"]["payload"]["changes"]
+    assert changes == {"locations": {keep.tam["id"]: "hall"}}
+
+
+async def test_the_schema_declares_as_character_on_campaign_events(server: LiveServer) -> None:
+    data = await server.client.data(
+        '{ __type(name: "Subscription") { fields { name args { name type { name } } } } }'
+    )
+    [field] = [f for f in data["__type"]["fields"] if f["name"] == "campaignEvents"]
+    args = {a["name"]: a["type"]["name"] for a in field["args"]}
+    assert args == {"campaignId": None, "after": "String", "asCharacter": "ID"}
