@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from novel_engine.domain.character import Character
     from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.narration import NarrativeChunk
+    from novel_engine.domain.perception import Checkpoint
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -134,9 +135,11 @@ class ProjectionCheckpoints(Protocol):
     """How far each projection of a campaign's stream (beliefs, memories) has read; a
     projection advances its checkpoint in the transaction that writes what it derived."""
 
-    async def position(self, campaign_id: uuid.UUID, projection: str) -> int: ...
+    async def get(
+        self, campaign_id: uuid.UUID, projection: str, *, lock: bool = False
+    ) -> Checkpoint: ...
 
-    async def advance(self, campaign_id: uuid.UUID, projection: str, position: int) -> None: ...
+    async def advance(self, campaign_id: uuid.UUID, projection: str, to: Checkpoint) -> None: ...
 
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
 

@@ -388,6 +388,8 @@ projection_checkpoints = Table(
     Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
     Column("projection", String(50), primary_key=True),
     Column("position", Integer, nullable=False),
+    # Game time at that position: the turns played (interactions initiated) so far.
+    Column("turn", Integer, nullable=False, server_default="0"),
 )
 
 # What each character of a campaign believes, with where it came from. Never updated:

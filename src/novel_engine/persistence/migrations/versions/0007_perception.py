@@ -56,6 +56,7 @@ def upgrade() -> None:
         ),
         sa.Column("projection", sa.String(50), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("turn", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("campaign_id", "projection", name="pk_projection_checkpoints"),
     )
     op.create_table(
