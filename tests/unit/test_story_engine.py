@@ -62,15 +62,21 @@ class Reader:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
+    def _stored(self) -> list[StoredEvent]:
+        """Every event with its position in its own stream, in commit order."""
+        counts: dict[uuid.UUID, int] = {}
+        stored = []
+        for e in self.store.events:
+            counts[e.stream.id] = counts.get(e.stream.id, 0) + 1
+            stored.append(StoredEvent(e, counts[e.stream.id]))
+        return stored
+
     async def about(self, aggregate_id: uuid.UUID) -> list[StoredEvent]:
-        return [
-            StoredEvent(e, n)
-            for n, e in enumerate(self.store.events, 1)
-            if e.aggregate_id == aggregate_id
-        ]
+        return [s for s in self._stored() if s.event.aggregate_id == aggregate_id]
 
     async def read(self, stream_id: uuid.UUID, after: int, limit: int) -> list[StoredEvent]:
-        raise NotImplementedError
+        found = [s for s in self._stored() if s.event.stream.id == stream_id]
+        return [s for s in found if s.position > after][:limit]
 
     async def head(self, stream_id: uuid.UUID) -> int:
         raise NotImplementedError

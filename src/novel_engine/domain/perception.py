@@ -88,6 +88,11 @@ class Checkpoint:
     turn: int
 
 
+# The projection of a campaign's events into its characters' beliefs (its checkpoint's
+# name; its turn is the campaign's game time as far as beliefs go).
+BELIEFS_PROJECTION = "beliefs"
+
+
 # The world's keys that say something about one character each, by character id.
 PER_CHARACTER_KEYS = ("locations", "conditions")
 

@@ -104,6 +104,11 @@ class PersonaView:
 
     persona: SceneCharacter
     scene: Scene
+    # From its turn brief: what it believes ("statement (source, reliability[, told by])"),
+    # what it perceived in earlier turns, oldest first, and what it wants.
+    beliefs: tuple[str, ...] = ()
+    recollections: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.persona.id not in {c.id for c in self.scene.characters}:

@@ -147,6 +147,9 @@ def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
         f"Genre: {scene.genre.value}. Tone: {scene.tone.value}. You are at {scene.place}.",
         "Present with you:" if others else "No one else is here.",
         *(f"- {c.name} (id {c.id})" for c in others),
+        *_section("What you believe (how you know it, how sure you are):", view.beliefs),
+        *_section("What you remember of earlier turns:", view.recollections),
+        *_section("What you want:", view.goals),
         "What you witnessed this turn, in order:",
         *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
         f"How does {persona.name} react? One JSON object.",
@@ -160,6 +163,10 @@ def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
         schema=REACTION_SCHEMA,
         subject=view,
     )
+
+
+def _section(title: str, lines: tuple[str, ...]) -> list[str]:
+    return [title, *(f"- {line}" for line in lines)] if lines else []
 
 
 def _portrait(character: SceneCharacter) -> str:
