@@ -106,9 +106,9 @@ class Game:
             self.table.uow, self.table.bob, SubmitTurn(self.session_id, actions)
         )
         [resolved] = [
-            StoredEvent(e, 1)
-            for e in self.store.events
-            if e.event_type is EventType.INTERACTION_RESOLVED and e.aggregate_id == turn.id
+            stored
+            for stored in await Reader(self.store).about(turn.id)
+            if stored.event.event_type is EventType.INTERACTION_RESOLVED
         ]
         return turn, Job(uuid.uuid4(), "story", resolved, 1, 5, None)
 

@@ -99,14 +99,25 @@ class Scene:
 
 
 @dataclass(frozen=True)
+class Held:
+    """One belief as a persona's brief gives it: what, how it was learned (a
+    KnowledgeSource value), how sure it is now, and who told it ("" when no one)."""
+
+    statement: str
+    source: str
+    reliability: float
+    told_by: str = ""
+
+
+@dataclass(frozen=True)
 class PersonaView:
     """What one character witnessed this turn, from which it reacts."""
 
     persona: SceneCharacter
     scene: Scene
-    # From its turn brief: what it believes ("statement (source, reliability[, told by])"),
-    # what it perceived in earlier turns, oldest first, and what it wants.
-    beliefs: tuple[str, ...] = ()
+    # From its turn brief: what it believes (newest first), what it perceived in earlier
+    # turns (oldest first), and what it wants.
+    beliefs: tuple[Held, ...] = ()
     recollections: tuple[str, ...] = ()
     goals: tuple[str, ...] = ()
 

@@ -20,7 +20,14 @@ from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.events import EventType, StoredEvent
 from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest
 from novel_engine.domain.narration import PersonaReply
-from novel_engine.domain.scene import Outcome, PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.scene import (
+    Held,
+    Outcome,
+    PersonaView,
+    Scene,
+    SceneAction,
+    SceneCharacter,
+)
 from novel_engine.domain.services.storytelling import TurnSetting
 from novel_engine.domain.session import Action, recorded_action
 from novel_engine.domain.story import Tone
@@ -125,10 +132,10 @@ def persona_view(setting: TurnSetting, persona: Character, seen: list[Witnessed]
     )
 
 
-def _held(held: HeldBelief, names: dict[uuid.UUID, str]) -> str:
+def _held(held: HeldBelief, names: dict[uuid.UUID, str]) -> Held:
     b = held.belief
-    told = f", told by {names.get(b.told_by, 'someone')}" if b.told_by else ""
-    return f"{b.statement} ({b.source.value.replace('_', ' ')}, {held.reliability:.2f}{told})"
+    told = names.get(b.told_by, "someone") if b.told_by else ""
+    return Held(b.statement, b.source.value, held.reliability, told)
 
 
 def reply_of(answer: ModelAnswer, view: PersonaView, seen: list[Witnessed]) -> PersonaReply:
