@@ -19,9 +19,9 @@ from novel_engine.domain.ports import EventStoreReader, UnitOfWork
 from novel_engine.narrative.knowledge import perceptions, starts_turn
 
 READ_BATCH = 500
-# The events that teach something or move game time on; any other only waits for the next.
+# The events that teach something (a turn's initiating event always commits with its
+# actions); any other only waits for the next.
 TAUGHT_BY = [
-    EventType.INTERACTION_INITIATED,
     EventType.ACTION_PERFORMED,
     EventType.DIALOGUE_EXCHANGED,
     EventType.WORLD_STATE_CHANGED,
@@ -44,8 +44,13 @@ class BeliefProjection:
         return handlers
 
     async def project(self, job: Job, ctx: JobContext) -> None:
+        """Catch the campaign's beliefs up; the first of a commit's jobs does the work,
+        the others find their event already applied."""
+        campaign_id = job.event.event.stream.id
         async with ctx.unit_of_work() as uow:
-            await self.catch_up(uow, job.event.event.stream.id)
+            at = await uow.checkpoints.get(campaign_id, BELIEFS)
+            if at.position < job.event.position:
+                await self.catch_up(uow, campaign_id)
             await uow.commit()
 
     async def catch_up(self, uow: UnitOfWork, campaign_id: uuid.UUID) -> Checkpoint:
