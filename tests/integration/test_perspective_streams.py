@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 
+from novel_engine.graphql.pagination import position_cursor
 from tests.graphql_client import AppClient
-from tests.integration.helpers import create_campaign, create_character
+from tests.integration.helpers import create_campaign, create_character, settled_rows
+from tests.integration.test_no_leak import MARKER, RandomSession, known_markers
+from tests.integration.test_perception import WORLD
 from tests.integration.test_sessions_api import START, SUBMIT, act
 from tests.live_server import GraphQLWS, LiveServer, eventually, live_server, settings_for
 
@@ -423,3 +427,46 @@ async def test_the_schema_declares_as_character_on_campaign_events(server: LiveS
     [field] = [f for f in data["__type"]["fields"] if f["name"] == "campaignEvents"]
     args = {a["name"]: a["type"]["name"] for a in field["args"]}
     assert args == {"campaignId": None, "after": "String", "asCharacter": "ID"}
+
+
+@pytest.mark.parametrize("seed", range(2))
+async def test_no_marker_a_character_never_perceived_reaches_its_perspective_stream(
+    server: LiveServer, seed: int
+) -> None:
+    # given: a random campaign played for a while, its work after commit done, then a
+    # change of the weather everyone perceives, to know where each replay ends
+    game = await (await RandomSession(server.client, seed).set()).play_and_return(8)
+    engine = server.app.state.engine
+    await settled_rows(engine, within=60)
+    known = await known_markers(engine, uuid.UUID(game.campaign["id"]))
+    data = await server.client.data(
+        "query($id: ID!) { campaign(id: $id) { worldVersion } }",
+        {"id": game.campaign["id"]},
+        token=game.ada,
+    )
+    version = data["campaign"]["worldVersion"]
+    await server.client.data(
+        WORLD,
+        {"id": game.campaign["id"], "patch": {"weather": "sentinel"}, "v": version},
+        token=game.ada,
+    )
+
+    def sentinel(event: dict[str, Any]) -> bool:
+        return is_world_change(event) and event["payload"]["changes"].get("weather") == "sentinel"
+
+    # when: the owner replays the whole campaign through each character in turn
+    leaks, seen_any = [], False
+    async with server.ws(game.ada) as ws:
+        for character in game.cast:
+            variables = {"id": game.campaign["id"], "after": position_cursor(0)}
+            await ws.subscribe(character["id"], EVENTS, {**variables, "as": character["id"]})
+            through = await until(ws, character["id"], sentinel)
+            await ws.send({"id": character["id"], "type": "complete"})
+            markers = set(MARKER.findall(json.dumps([e["payload"] for e in through])))
+            seen_any = seen_any or bool(markers)
+            mine = known.get(character["id"], set())
+            leaks += [f"{character['name']} was streamed {m}" for m in markers - mine]
+
+    # then
+    assert leaks == []
+    assert seen_any
