@@ -105,6 +105,7 @@ async def test_campaign_events_pages_hold_only_what_a_player_perceived(
     keep = await Keep(app_client).set()
     await keep.two_rooms()
     await settled_rows(engine)
+    await keep.patch({"locations": {keep.iva["id"]: "attic"}})  # last, and hidden from Bob
 
     # when
     everything = await page(keep, keep.gus, first=100)
@@ -130,7 +131,7 @@ async def test_campaign_events_pages_hold_only_what_a_player_perceived(
     assert [e["node"] for e in walked] == seen
     assert pages == (len(seen) + 1) // 2
     assert all(e["cursor"] == e["node"]["cursor"] for e in walked)
-    # the gamemaster's log goes on past Bob's last event (narration), yet Bob is told
+    # the gamemaster's log goes on past Bob's last event (Iva's move), yet Bob is told
     # there is nothing more for him, and a page with no room still says whether there is
     assert all_cursors.index(seen[-1]["cursor"]) < len(all_cursors) - 1
     assert bobs["pageInfo"]["hasNextPage"] is False
