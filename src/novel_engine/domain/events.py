@@ -30,6 +30,8 @@ class EventType(Enum):
     STORY_GENERATION_FAILED = "narratives.story.generation-failed"
     STORY_COMPILED = "narratives.story.compiled"
     TURN_NARRATED = "narratives.turn.narrated"
+    # A turn told from one character's point of view (through-characters campaigns).
+    TURN_VIEWPOINT_NARRATED = "narratives.turn.viewpoint-narrated"
     CAMPAIGN_CREATED = "campaigns.campaign.created"
     CAMPAIGN_MEMBER_ADDED = "campaigns.campaign.member-added"
     CAMPAIGN_CHARACTER_ADDED = "campaigns.campaign.character-added"

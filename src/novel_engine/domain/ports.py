@@ -92,7 +92,7 @@ class NarrationRepository(Protocol):
     """A turn's prose as it is written, chunk by chunk."""
 
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
-        """The turn's chunks so far, in order."""
+        """The turn's chunks so far, of every telling, in the order written."""
         ...
 
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
@@ -110,8 +110,9 @@ class NarrativeReader(Protocol):
         ...
 
     async def current(self, session_id: uuid.UUID) -> tuple[list[NarrativeChunk], int]:
-        """The chunks so far of the turn being narrated (none when no narration is under
-        way), and the session's last cursor."""
+        """The chunks so far of the last turn narrated, of every telling (a reader keeps
+        those of its tellings still under way: `narration.in_progress`), and the
+        session's last cursor."""
         ...
 
 

@@ -153,7 +153,7 @@ async def _narration(played: PlayedTurn) -> Divergence | None:
     kept = [
         ("narrative", setting.turn.narrative or ""),
         ("narrated event", narrated[-1] if narrated else ""),
-        ("chunks", "".join(c.text for c in setting.chunks)),
+        ("chunks", "".join(c.text for c in setting.chunks if c.viewpoint is None)),
     ]
     for what, text in kept:
         if text != prose.text:

@@ -15,7 +15,12 @@ from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatus
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
-from novel_engine.graphql.sessions.loaders import SessionByIdLoader, TurnsByPageLoader
+from novel_engine.graphql.sessions.loaders import (
+    SessionByIdLoader,
+    TurnsByPageLoader,
+    ViewpointChunksByTurnIdLoader,
+)
+from novel_engine.graphql.sessions.seeing import narrative_viewpoints, viewpoint_text
 from novel_engine.graphql.usage.types import ModelUsage, turn_usage
 
 
@@ -77,7 +82,6 @@ class Turn:
         description="What AI-played characters did in answer, resolved like any action."
     )
     narration_status: NarrationStatus
-    narrative: str | None = strawberry.field(description="The turn as prose, once narrated (DONE).")
     narration_error: str | None = strawberry.field(description="Why narration FAILED.")
     model_used: str | None = strawberry.field(
         description="The model that wrote the narrative, as provider/model."
@@ -91,6 +95,8 @@ class Turn:
     )
     submitted_by_id: strawberry.Private[uuid.UUID]
     session_id: strawberry.Private[uuid.UUID]
+    campaign_id: strawberry.Private[uuid.UUID]
+    omniscient_narrative: strawberry.Private[str | None]
 
     @classmethod
     def from_model(cls, t: domain.Turn) -> Turn:
@@ -104,7 +110,8 @@ class Turn:
             ],
             reactions=[ActionOutcome.from_model(r.action, r.outcome) for r in t.reactions],
             narration_status=t.narration_status,
-            narrative=t.narrative,
+            omniscient_narrative=t.narrative,
+            campaign_id=t.campaign_id,
             narration_error=t.narration_error,
             model_used=t.model_used,
             fallback=t.fallback,
@@ -113,6 +120,21 @@ class Turn:
             submitted_by_id=t.submitted_by,
             session_id=t.session_id,
         )
+
+    @strawberry.field(
+        description="The turn as prose, once written: the omniscient telling for whoever "
+        "may see everything; in a campaign seen through characters, for any other "
+        "co-author, the tellings from the points of view of the characters it plays that "
+        "witnessed the turn (null when none did)."
+    )
+    async def narrative(self, info: Info) -> str | None:
+        viewpoints = await narrative_viewpoints(info.context, self.campaign_id)
+        if viewpoints is None:
+            return None
+        if viewpoints.characters is None:
+            return self.omniscient_narrative
+        chunks = await info.context.loader(ViewpointChunksByTurnIdLoader).load(uuid.UUID(self.id))
+        return viewpoint_text(chunks, viewpoints)
 
     @strawberry.field
     async def submitted_by(self, info: Info) -> User | None:
