@@ -180,7 +180,8 @@ class FakeNarrationRepository:
 
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
         written = [*self.store.chunks, *self.pending]
-        if any((c.turn_id, c.sequence) == (chunk.turn_id, chunk.sequence) for c in written):
+        place = (chunk.turn_id, chunk.viewpoint, chunk.sequence)
+        if any((c.turn_id, c.viewpoint, c.sequence) == place for c in written):
             raise ValueError("a chunk's sequence is stored once")
         previous = max((c.cursor for c in written if c.session_id == chunk.session_id), default=0)
         stored = dataclasses.replace(chunk, cursor=len(written) + 1)
