@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character
+from tests.integration.test_dataloaders import counting_statements
 from tests.integration.test_sessions_api import START, SUBMIT, act
 from tests.live_server import LiveServer, live_server, settings_for
 from tests.model_servers import FakeModelServer, openai_stream
@@ -61,9 +63,8 @@ class TwoRooms:
     """Ada directs; Bob plays Tam in the hall, Eve plays Kit in the cellar; Cy co-authors
     with no character."""
 
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.client = server.client
+    def __init__(self, server: LiveServer | AppClient) -> None:
+        self.client = server.client if isinstance(server, LiveServer) else server
 
     async def set(self, perspective: str = "THROUGH_CHARACTERS") -> TwoRooms:
         c = self.client
@@ -103,18 +104,22 @@ class TwoRooms:
         assert turn["__typename"] == "Turn", turn
         return turn
 
-    async def turn_as(self, token: str) -> dict[str, Any]:
+    async def turns_as(self, token: str) -> list[dict[str, Any]]:
         data = await self.client.data(TURN, {"id": self.session}, token=token)
-        [edge] = data["session"]["turns"]["edges"]
-        node: dict[str, Any] = edge["node"]
-        return node
+        return [e["node"] for e in data["session"]["turns"]["edges"]]
 
-    async def narrated(self, within: float = 60) -> dict[str, Any]:
+    async def turn_as(self, token: str) -> dict[str, Any]:
+        [turn] = await self.turns_as(token)
+        return turn
+
+    async def narrated(self, count: int = 1, within: float = 60) -> dict[str, Any]:
         async with asyncio.timeout(within):
             while True:
-                turn = await self.turn_as(self.ada)
-                if turn["narrationStatus"] in ("DONE", "FAILED"):
-                    return turn
+                turns = await self.turns_as(self.ada)
+                if len(turns) == count and all(
+                    t["narrationStatus"] in ("DONE", "FAILED") for t in turns
+                ):
+                    return turns[-1]
                 await asyncio.sleep(0.05)
 
 
@@ -268,3 +273,30 @@ async def test_on_a_remote_model_each_viewpoint_is_one_call_told_only_what_it_pe
     assert CELLAR in kit
     assert HALL not in kit
     assert "Tam" not in kit
+
+
+async def test_a_players_tellings_of_one_or_four_turns_cost_the_same_statements(
+    app_client: AppClient,
+) -> None:
+    # given
+    rooms = await TwoRooms(app_client).set()
+    await rooms.play()
+    await rooms.narrated(1)
+
+    async def statements_as_bob(turns: int) -> int:
+        with counting_statements(app_client) as statements:
+            read = await rooms.turns_as(rooms.bob)
+        assert len(read) == turns
+        assert all(HALL in t["narrative"] for t in read)
+        assert all(CELLAR not in t["narrative"] for t in read)
+        return len(statements)
+
+    # when
+    for_one = await statements_as_bob(1)
+    for _ in range(3):
+        await rooms.play()
+    await rooms.narrated(4)
+    for_four = await statements_as_bob(4)
+
+    # then
+    assert for_one == for_four
