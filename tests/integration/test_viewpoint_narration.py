@@ -7,12 +7,18 @@ telling is one more call, told only what its character perceived."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
+from novel_engine.persistence.engine import create_engine
+from novel_engine.persistence.tables import events
+from novel_engine.web.cli import replay_session
 from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character
 from tests.integration.test_dataloaders import counting_statements
@@ -102,6 +108,7 @@ class TwoRooms:
         )
         turn: dict[str, Any] = data["submitTurn"]
         assert turn["__typename"] == "Turn", turn
+        self.play_id = turn["id"]
         return turn
 
     async def turns_as(self, token: str) -> list[dict[str, Any]]:
@@ -300,3 +307,47 @@ async def test_a_players_tellings_of_one_or_four_turns_cost_the_same_statements(
 
     # then
     assert for_one == for_four
+
+
+async def test_the_tellings_replay_identically_and_a_tampered_one_shows_where(
+    database_url: str,
+) -> None:
+    # given: a turn told from both points of view with the offline model
+    settings = settings_for(database_url)
+    async with live_server(settings) as server:
+        rooms = await TwoRooms(server).set()
+        await rooms.play()
+        await rooms.narrated()
+    session = uuid.UUID(rooms.session)
+
+    # when / then: replayed, identical
+    out = io.StringIO()
+    assert await replay_session(settings, session, out) == 0
+    assert out.getvalue() == "turn 1: identical\n"
+
+    # given: a word of Kit's telling changed in its event
+    db = create_engine(database_url)
+    try:
+        async with db.begin() as conn:
+            found = await conn.execute(
+                select(events.c.event_id, events.c.payload).where(
+                    events.c.event_type == "narratives.turn.viewpoint-narrated",
+                    events.c.aggregate_id == uuid.UUID(rooms.play_id),
+                )
+            )
+            [(event_id, payload)] = [
+                (e, p) for e, p in found if p["viewpointCharacterId"] == rooms.kit["id"]
+            ]
+            tampered = {**payload, "text": payload["text"].replace(CELLAR, "attic")}
+            await conn.execute(
+                update(events).where(events.c.event_id == event_id).values(payload=tampered)
+            )
+    finally:
+        await db.dispose()
+
+    # when / then: the turn diverges at Kit's telling
+    out = io.StringIO()
+    assert await replay_session(settings, session, out) == 1
+    assert out.getvalue().startswith(
+        f"turn 1: diverges at viewpoint:{rooms.kit['id']} (viewpoint event)\n"
+    )

@@ -156,9 +156,17 @@ def viewpoints_told(
     """In a campaign seen through its characters, each player character (not AI-played)
     that perceived an action of the turn, in the campaign's cast order, with the turn's
     events as it perceived them (`perceive`), nothing else. None in an omniscient one."""
-    campaign = setting.campaign
-    if campaign.perspective is not Perspective.THROUGH_CHARACTERS:
+    if setting.campaign.perspective is not Perspective.THROUGH_CHARACTERS:
         return []
+    return witnessing_players(setting, events)
+
+
+def witnessing_players(
+    setting: TurnSetting, events: list[StoredEvent]
+) -> list[tuple[Character, list[StoredEvent]]]:
+    """The player characters (not AI-played) that perceived an action of the turn, in the
+    campaign's cast order, each with the turn's events as it perceived them."""
+    campaign = setting.campaign
     told: list[tuple[Character, list[StoredEvent]]] = []
     for character_id in campaign.character_ids:
         character = setting.cast.get(character_id)
