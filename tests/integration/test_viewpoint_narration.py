@@ -351,3 +351,38 @@ async def test_the_tellings_replay_identically_and_a_tampered_one_shows_where(
     assert out.getvalue().startswith(
         f"turn 1: diverges at viewpoint:{rooms.kit['id']} (viewpoint event)\n"
     )
+
+
+COMPILE = """
+mutation($session: ID!) {
+  compileStory(sessionId: $session) {
+    __typename ... on Story { content characters { name } } ... on Error { code }
+  }
+}
+"""
+
+
+async def test_a_story_compiled_by_a_player_is_made_of_its_characters_tellings(
+    app_client: AppClient,
+) -> None:
+    # given
+    rooms = await TwoRooms(app_client).set()
+    await rooms.play()
+    turn = await rooms.narrated()
+
+    # when
+    compiled = {
+        name: (await app_client.data(COMPILE, {"session": rooms.session}, token=token))[
+            "compileStory"
+        ]
+        for name, token in [("ada", rooms.ada), ("bob", rooms.bob), ("cy", rooms.cy)]
+    }
+
+    # then: the gamemaster's story is the omniscient prose, Bob's his telling only
+    assert compiled["ada"]["content"] == turn["narrative"]
+    told = (await rooms.turn_as(rooms.bob))["narrative"]
+    assert compiled["bob"]["content"] == told
+    assert CELLAR not in compiled["bob"]["content"]
+    assert compiled["bob"]["characters"] == [{"name": "Tam"}]
+    # a member with no character has nothing told to compile: a typed error, no story
+    assert compiled["cy"]["code"] == "INVALID_INPUT"

@@ -178,6 +178,9 @@ class FakeNarrationRepository:
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         return [c for c in [*self.store.chunks, *self.pending] if c.turn_id == turn_id]
 
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        return [c for c in [*self.store.chunks, *self.pending] if c.turn_id in turn_ids]
+
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
         written = [*self.store.chunks, *self.pending]
         place = (chunk.turn_id, chunk.viewpoint, chunk.sequence)

@@ -58,6 +58,18 @@ class Viewpoints:
         return viewpoint is not None and viewpoint in self.characters
 
 
+def told_to(chunks: Iterable[NarrativeChunk], viewpoints: Viewpoints) -> str | None:
+    """A turn's finished tellings that `viewpoints` shows, each whole, joined by a blank
+    line in the order written; None when there is none."""
+    shown = sorted((c for c in chunks if viewpoints.shows(c.viewpoint)), key=lambda c: c.cursor)
+    finished = {c.viewpoint for c in shown if c.done}
+    texts: dict[uuid.UUID | None, str] = {}
+    for chunk in shown:
+        if chunk.viewpoint in finished:
+            texts[chunk.viewpoint] = texts.get(chunk.viewpoint, "") + chunk.text
+    return "\n\n".join(texts.values()) if texts else None
+
+
 def in_progress(chunks: Iterable[NarrativeChunk], viewpoints: Viewpoints) -> list[NarrativeChunk]:
     """Of a turn's chunks, those of the reader's tellings still being written (a telling
     whose last chunk is stored is over), in cursor order."""

@@ -95,6 +95,10 @@ class NarrationRepository(Protocol):
         """The turn's chunks so far, of every telling, in the order written."""
         ...
 
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        """The chunks of several turns, of every telling, in the order written."""
+        ...
+
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
         """Store the next chunk (the turn is STREAMING from its first); returns it with
         its cursor, and the session's cursor before it. Storing a sequence twice is

@@ -5,6 +5,7 @@ one, each point of view) is read back: what a reader may see is decided by its s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +26,12 @@ class SqlNarrationRepository:
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         found = await self._conn.execute(
             select(narrative_chunks).where(_chunks.turn_id == turn_id).order_by(_chunks.id)
+        )
+        return [to_chunk(row) for row in found]
+
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        found = await self._conn.execute(
+            select(narrative_chunks).where(_chunks.turn_id.in_(list(turn_ids))).order_by(_chunks.id)
         )
         return [to_chunk(row) for row in found]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from novel_engine.domain.campaign import DIRECTING_ROLES
-from novel_engine.domain.narration import NarrativeChunk, Viewpoints
+from novel_engine.domain.narration import Viewpoints
 from novel_engine.domain.perception import Perspective
 from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader, CharactersByCampaignIdLoader
 from novel_engine.graphql.campaigns.membership import role_of
@@ -26,15 +26,3 @@ async def narrative_viewpoints(ctx: RequestContext, campaign_id: uuid.UUID) -> V
         return Viewpoints.omniscient()
     cast = await ctx.loader(CharactersByCampaignIdLoader).load(campaign_id)
     return Viewpoints.of(c.id for c in cast if c.owner_id == ctx.user_id)
-
-
-def viewpoint_text(chunks: list[NarrativeChunk], viewpoints: Viewpoints) -> str | None:
-    """A turn's finished tellings that `viewpoints` shows, joined in the order written;
-    None when there is none."""
-    shown = [c for c in chunks if viewpoints.shows(c.viewpoint)]
-    finished = {c.viewpoint for c in shown if c.done}
-    texts: dict[uuid.UUID | None, str] = {}
-    for chunk in shown:
-        if chunk.viewpoint in finished:
-            texts[chunk.viewpoint] = texts.get(chunk.viewpoint, "") + chunk.text
-    return "\n\n".join(texts.values()) if texts else None

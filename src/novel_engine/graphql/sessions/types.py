@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from novel_engine.domain import session as domain
+from novel_engine.domain.narration import told_to
 from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader
 from novel_engine.graphql.campaigns.types import Campaign
 from novel_engine.graphql.characters.types import Character, characters_by_ids
@@ -20,7 +21,7 @@ from novel_engine.graphql.sessions.loaders import (
     TurnsByPageLoader,
     ViewpointChunksByTurnIdLoader,
 )
-from novel_engine.graphql.sessions.seeing import narrative_viewpoints, viewpoint_text
+from novel_engine.graphql.sessions.seeing import narrative_viewpoints
 from novel_engine.graphql.usage.types import ModelUsage, turn_usage
 
 
@@ -134,7 +135,7 @@ class Turn:
         if viewpoints.characters is None:
             return self.omniscient_narrative
         chunks = await info.context.loader(ViewpointChunksByTurnIdLoader).load(uuid.UUID(self.id))
-        return viewpoint_text(chunks, viewpoints)
+        return told_to(chunks, viewpoints)
 
     @strawberry.field
     async def submitted_by(self, info: Info) -> User | None:
