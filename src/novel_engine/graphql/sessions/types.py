@@ -85,10 +85,13 @@ class Turn:
     narration_status: NarrationStatus
     narration_error: str | None = strawberry.field(description="Why narration FAILED.")
     model_used: str | None = strawberry.field(
-        description="The model that wrote the narrative, as provider/model."
+        description="The model that wrote the turn's omniscient prose, as provider/model "
+        "(each telling from a character's point of view names its own in its "
+        "`narratives.turn.viewpoint-narrated` event)."
     )
     fallback: bool = strawberry.field(
-        description="The configured model could not answer; the offline model wrote it."
+        description="The configured model could not answer; the offline model wrote the "
+        "omniscient prose."
     )
     created_at: datetime
     correlation_id: strawberry.ID = strawberry.field(
