@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from novel_engine.domain.actions import ActionKind
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
@@ -67,11 +66,9 @@ async def react(
     """Resolve and record the personas' replies; None when the turn's characters have
     already reacted or the turn is gone. Locks in submit_turn's order (the characters a
     reply may change, then the session, then the campaign), so the two cannot deadlock."""
-    changing = {
-        t
-        for r in replies
-        if r.action.kind in (ActionKind.ATTACK, ActionKind.DIALOGUE)
-        for t in r.action.target_ids
+    # Every character taking part may change: its runs of outcomes, a relationship.
+    changing = {r.action.character_id for r in replies} | {
+        t for r in replies for t in r.action.target_ids
     }
     locked = await uow.characters.get_many(sorted(changing), lock=True)
     session = await uow.sessions.get(session_id)
