@@ -2,12 +2,13 @@
 turn's transaction, within bounds; relationships change type and strength."""
 
 import random
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from novel_engine.persistence.tables import events
+from novel_engine.persistence.tables import characters, events
 from tests.graphql_client import AppClient
 from tests.integration.helpers import count_rows, create_character, settled_rows
 from tests.integration.test_sessions_api import PLAY, Table, act
@@ -283,3 +284,46 @@ async def test_successful_help_warms_the_one_helped(app_client: AppClient) -> No
     ]
     [r] = (await read(table, table.tam))["relationships"]
     assert (r["type"], r["strength"], r["character"]["name"]) == ("NEUTRAL", 0.6, "Healer")
+
+
+async def test_an_ai_played_characters_reaction_counts_towards_its_runs(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: Old Wren, played by a persona, watches Mira speak to Tam
+    table = await Table(app_client).set()
+    wren = await create_character(
+        app_client, table.ada, "Old Wren", personality={"extraversion": 0.9}
+    )
+    added = await app_client.data(
+        "mutation($id: ID!, $c: ID!) { addCampaignCharacter(campaignId: $id, "
+        "characterId: $c, aiControlled: true) { __typename } }",
+        {"id": table.campaign["id"], "c": wren["id"]},
+        token=table.ada,
+    )
+    assert added["addCampaignCharacter"]["__typename"] == "Campaign", added
+
+    # when: the turn is played and the persona has reacted
+    await play(table, act(table.mira, "DIALOGUE", "Who drew this map?", [table.tam]))
+    await settled_rows(engine)
+
+    # then: Wren's reaction, judged like any action, began its run of outcomes
+    data = await app_client.data(CAMPAIGN_EVENTS, {"id": table.campaign["id"]}, token=table.ada)
+    [reaction] = [
+        e["node"]
+        for e in data["campaign"]["events"]["edges"]
+        if e["node"]["eventType"].startswith("interactions.")
+        and e["node"]["payload"].get("aiControlled")
+    ]
+    success = reaction["payload"]["outcome"]["success"]
+    async with engine.connect() as conn:
+        stored = (
+            await conn.execute(
+                select(characters.c.development).where(characters.c.id == uuid.UUID(wren["id"]))
+            )
+        ).scalar_one()
+    assert stored["runs"]["outcome"] == {
+        "streak": "success" if success else "failure",
+        "events": [reaction["eventId"]],
+    }
+    assert stored["baseline"]["extraversion"] == 0.9
+    assert (await read(table, wren))["development"]["drift"]["extraversion"] == 0.0
