@@ -14,6 +14,7 @@ from novel_engine.domain.character import (
     Personality,
     Relationship,
     RelationshipType,
+    recorded_personality,
 )
 from novel_engine.domain.commands import CreateCampaign, CreateCharacter
 from novel_engine.domain.consequences import Bond, plan
@@ -362,3 +363,19 @@ def test_successful_help_warms_its_target_and_other_interactions_do_not() -> Non
     assert plan(shield, SUCCESS, cast, {}) == [
         Bond(patient.id, healer.id, RelationshipType.NEUTRAL, 0.6)
     ]
+
+
+def test_a_characters_events_say_what_its_personality_became() -> None:
+    brute = character("Brute", neuroticism=0.9)
+    for _ in range(3):
+        brute.develop_through_play(OWNER, [Signal.FAILED], _event(brute))
+    brute.update(OWNER, brute.version, CharacterChanges(name="Brute the Elder"))
+    brute.update(OWNER, brute.version, CharacterChanges(personality=Personality(openness=0.1)))
+
+    said = [recorded_personality(e) for e in brute.events]
+
+    created, evolved, renamed, edited = said
+    assert created == Personality(neuroticism=0.9)
+    assert evolved == Personality(neuroticism=0.92, extraversion=0.48)
+    assert renamed is None
+    assert edited == Personality(openness=0.1)

@@ -395,6 +395,28 @@ class Character(Aggregate):
         )
 
 
+# The events that set a character's personality, each saying what it became.
+PERSONALITY_EVENTS = (
+    EventType.CHARACTER_CREATED,
+    EventType.CHARACTER_UPDATED,
+    EventType.CHARACTER_PERSONALITY_EVOLVED,
+)
+
+
+def recorded_personality(event: DomainEvent) -> Personality | None:
+    """The personality a character's event says it had from then on, if it says."""
+    payload = event.payload
+    if event.event_type is EventType.CHARACTER_CREATED:
+        traits = payload.get("personalityTraits")
+    elif event.event_type is EventType.CHARACTER_UPDATED:
+        traits = (payload.get("changes") or {}).get("personality")
+    elif event.event_type is EventType.CHARACTER_PERSONALITY_EVOLVED:
+        traits = payload.get("personality")
+    else:
+        traits = None
+    return Personality(**traits) if isinstance(traits, dict) else None
+
+
 def _event_value(value: object) -> object:
     if isinstance(value, Enum):
         return value.value

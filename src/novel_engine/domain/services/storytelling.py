@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
@@ -45,15 +45,21 @@ class PlayedTurn:
 
 
 async def setting(uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID) -> TurnSetting:
-    """Read (in `uow`, which is not committed) a turn and its world as they stand."""
+    """Read (in `uow`, which is not committed) a turn and its world as they stand, its
+    characters' personalities as they were when it was played."""
     session = await uow.sessions.get(session_id)
     campaign = await uow.campaigns.get(session.campaign_id) if session else None
     turn = await uow.sessions.turn(turn_id)
     if session is None or campaign is None or turn is None:
         raise NotFound("No such turn: its session or campaign is gone.", "turnId")
     characters = await uow.characters.get_many(campaign.character_ids)
+    # The engine tells a turn with personalities as they were when it was played: one
+    # drifted in play or edited since changes neither its reactions nor its prose, and
+    # replay rebuilds the same prompts however late it runs.
+    then = await uow.characters.personalities_at([c.id for c in characters], turn.created_at)
+    cast = {c.id: replace(c, personality=then.get(c.id, c.personality)) for c in characters}
     chunks = await uow.narration.chunks(turn_id)
-    return TurnSetting(session, campaign, turn, {c.id: c for c in characters}, chunks)
+    return TurnSetting(session, campaign, turn, cast, chunks)
 
 
 async def react(
