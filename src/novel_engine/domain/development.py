@@ -6,7 +6,7 @@ character's own actions in a row, three attacks in a row, three kind words recei
 a row...). A run that reaches `RUN_LENGTH` moves some traits by a small step and starts
 over. The personality never drifts more than `MAX_DRIFT` from its baseline (what it was
 when the character first developed) and never leaves 0..1. The table is documented in
-docs/decisions/0016-character-development.md.
+docs/decisions/0017-character-development.md.
 """
 
 from __future__ import annotations
