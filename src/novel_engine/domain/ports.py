@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from novel_engine.domain.character import Character, Personality
     from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.narration import NarrativeChunk
+    from novel_engine.domain.perception import Belief, Checkpoint
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -142,11 +143,43 @@ class ProjectionCheckpoints(Protocol):
     """How far each projection of a campaign's stream (beliefs, memories) has read; a
     projection advances its checkpoint in the transaction that writes what it derived."""
 
-    async def position(self, campaign_id: uuid.UUID, projection: str) -> int: ...
+    async def get(
+        self, campaign_id: uuid.UUID, projection: str, *, lock: bool = False
+    ) -> Checkpoint: ...
 
-    async def advance(self, campaign_id: uuid.UUID, projection: str, position: int) -> None: ...
+    async def advance(self, campaign_id: uuid.UUID, projection: str, to: Checkpoint) -> None: ...
 
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
+
+
+class BeliefRepository(Protocol):
+    """What each character of a campaign believes (the beliefs projection)."""
+
+    async def add(self, campaign_id: uuid.UUID, found: Sequence[Belief]) -> None: ...
+
+    async def held(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[Belief]:
+        """Newest first; with `up_to`, only those from events at or before it."""
+        ...
+
+    async def perceived(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[StoredEvent]:
+        """The latest events the character perceived, oldest first, as stored."""
+        ...
+
+    async def forget(self, campaign_id: uuid.UUID) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -172,6 +205,9 @@ class UnitOfWork(Protocol):
 
     @property
     def checkpoints(self) -> ProjectionCheckpoints: ...
+
+    @property
+    def beliefs(self) -> BeliefRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -26,6 +26,7 @@ from novel_engine.domain.consequences import Bond, Change, Hurt, Learned, Moved,
 from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.narration import NarrationStatus, PersonaReply, Reaction, Usage
+from novel_engine.domain.perception import source_reliability
 from novel_engine.domain.story import PlotPoint
 from novel_engine.domain.values import require_text
 
@@ -277,6 +278,12 @@ class Session(Aggregate):
             "outcome": outcome.as_dict(),
             **(extra or {}),
         }
+        if action.kind is ActionKind.DIALOGUE:
+            # What the listeners may make of the words, fixed as they were said.
+            traits = cast[action.character_id].personality
+            payload["speakerReliability"] = source_reliability(
+                traits.conscientiousness, traits.neuroticism
+            )
         actor, cause = play.actor, caused_by if isinstance(caused_by, DomainEvent) else None
         if isinstance(caused_by, uuid.UUID):  # an event committed earlier: known by its id
             actor = replace(actor, causation_id=caused_by)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+from novel_engine.domain import brief
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
@@ -17,6 +19,9 @@ from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, Perso
 from novel_engine.domain.plot import TurnSummary, plot_point
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.session import Session, Turn
+
+if TYPE_CHECKING:
+    from novel_engine.domain.brief import TurnBrief
 
 OVER = (NarrationStatus.DONE, NarrationStatus.FAILED)
 
@@ -30,6 +35,8 @@ class TurnSetting:
     turn: Turn
     cast: dict[uuid.UUID, Character]
     chunks: list[NarrativeChunk]
+    # The AI-played characters' turn briefs as they stood when the turn was resolved.
+    briefs: dict[uuid.UUID, TurnBrief] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,9 +51,13 @@ class PlayedTurn:
     answers: dict[str, CallRecord]
 
 
-async def setting(uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID) -> TurnSetting:
+async def setting(
+    uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID, *, briefs_at: int | None = None
+) -> TurnSetting:
     """Read (in `uow`, which is not committed) a turn and its world as they stand, its
-    characters' personalities as they were when it was played."""
+    characters' personalities as they were when it was played; with `briefs_at`, the
+    AI-played characters' briefs as of that position of the campaign's stream (the
+    turn's resolution), for their personas."""
     session = await uow.sessions.get(session_id)
     campaign = await uow.campaigns.get(session.campaign_id) if session else None
     turn = await uow.sessions.turn(turn_id)
@@ -59,7 +70,17 @@ async def setting(uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID) ->
     then = await uow.characters.personalities_at([c.id for c in characters], turn.created_at)
     cast = {c.id: replace(c, personality=then.get(c.id, c.personality)) for c in characters}
     chunks = await uow.narration.chunks(turn_id)
-    return TurnSetting(session, campaign, turn, cast, chunks)
+    briefs = {}
+    if briefs_at is not None:
+        for persona in sorted(campaign.ai_character_ids):
+            if persona in campaign.character_ids:
+                loaded = await brief.load(uow, campaign, persona, up_to=briefs_at)
+                briefs[persona] = replace(
+                    loaded,
+                    character=cast.get(persona, loaded.character),
+                    present=tuple(cast.get(c.id, c) for c in loaded.present),
+                )
+    return TurnSetting(session, campaign, turn, cast, chunks, briefs)
 
 
 async def react(
