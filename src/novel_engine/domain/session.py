@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from novel_engine.domain import director
+from novel_engine.domain import development, director
 from novel_engine.domain.actions import Action as Action
 from novel_engine.domain.actions import ActionKind as ActionKind
 from novel_engine.domain.actions import ActionOutcome as ActionOutcome
@@ -296,6 +296,7 @@ class Session(Aggregate):
         )
         for change in changes:
             play.enact(change, performed)
+        play.develop(action, outcome.success, performed)
         return outcome, performed
 
     def react(
@@ -535,6 +536,13 @@ class _Play:
         elif isinstance(change, Learned):
             skill = Skill(change.skill, change.level)
             self.cast[change.character_id].learn_from_play(self.actor, skill, context, cause)
+
+    def develop(self, action: Action, success: bool, cause: DomainEvent) -> None:
+        """What the action says about each character taking part goes on its runs of
+        outcomes; a run that completes drifts its personality (domain/development.py)."""
+        for character_id, signals in development.signals(action, success).items():
+            if character_id in self.cast:
+                self.cast[character_id].develop_through_play(self.actor, signals, cause)
 
 
 def _first_sentence(text: str) -> str:
