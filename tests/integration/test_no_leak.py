@@ -1,8 +1,10 @@
 """No leak, over many random sessions: random casts (some AI-played), rooms, moves,
-dialogue, deeds and AI reactions, with a unique marker word in every intent. What each
+dialogue, deeds and AI reactions, with a unique marker word in every intent, half of
+them told from their player characters' points of view too. What each
 character may know is worked out here from the event log alone (the words of every
 action or dialogue reach exactly the characters recorded as there to witness it); no
-marker outside that set may reach the character's brief or any prompt built for it."""
+marker outside that set may reach the character's brief, its telling of a turn or any
+prompt built for it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from novel_engine.persistence.tables import events, model_calls
 from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character, settled_rows
+from tests.integration.test_campaigns_api import SETTINGS
 from tests.integration.test_perception import BRIEF, WORLD
 from tests.integration.test_sessions_api import START, SUBMIT
 from tests.integration.test_story_engine import ADD
@@ -32,6 +35,8 @@ class RandomSession:
         self.client = client
         self.rng = random.Random(seed)
         self.markers = 0
+        # Half the sessions are told from their player characters' points of view too.
+        self.through_characters = seed % 2 == 0
 
     def marker(self) -> str:
         self.markers += 1
@@ -56,6 +61,13 @@ class RandomSession:
             {"id": self.campaign["id"], "patch": {"locations": places}, "v": 1},
             token=self.ada,
         )
+        if self.through_characters:
+            changed = await c.data(
+                SETTINGS,
+                {"id": self.campaign["id"], "input": {"perspective": "THROUGH_CHARACTERS"}},
+                token=self.ada,
+            )
+            assert changed["updateCampaignSettings"]["__typename"] == "Campaign", changed
         started = await c.data(START, {"id": self.campaign["id"]}, token=self.ada)
         self.session = started["startSession"]["id"]
         return self
@@ -103,17 +115,34 @@ async def known_markers(engine: AsyncEngine, campaign_id: uuid.UUID) -> dict[str
 
 
 async def prompts_for(engine: AsyncEngine, campaign_id: uuid.UUID) -> dict[str, list[str]]:
-    """Every prompt a persona was asked with, by character id."""
+    """Every prompt built for a character, by its id: as a persona, and the telling of a
+    turn from its point of view."""
     asked: dict[str, list[str]] = {}
     async with engine.connect() as conn:
         found = await conn.execute(
             select(model_calls.c.step, model_calls.c.prompt).where(
-                model_calls.c.campaign_id == campaign_id, model_calls.c.step.like("reaction:%")
+                model_calls.c.campaign_id == campaign_id,
+                model_calls.c.step.like("reaction:%") | model_calls.c.step.like("viewpoint:%"),
             )
         )
         for step, prompt in found:
-            asked.setdefault(step.removeprefix("reaction:"), []).append(prompt)
+            asked.setdefault(step.split(":", 1)[1], []).append(prompt)
     return asked
+
+
+async def tellings_for(engine: AsyncEngine, campaign_id: uuid.UUID) -> dict[str, list[str]]:
+    """Every turn told from a character's point of view, by its id."""
+    told: dict[str, list[str]] = {}
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            select(events.c.payload).where(
+                events.c.event_type == "narratives.turn.viewpoint-narrated",
+                events.c.payload["campaignId"].as_string() == str(campaign_id),
+            )
+        )
+        for (payload,) in found:
+            told.setdefault(payload["viewpointCharacterId"], []).append(payload["text"])
+    return told
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -126,6 +155,8 @@ async def test_no_character_learns_a_marker_it_never_perceived(
     campaign_id = uuid.UUID(game.campaign["id"])
     known = await known_markers(engine, campaign_id)
     asked = await prompts_for(engine, campaign_id)
+    told = await tellings_for(engine, campaign_id)
+    assert bool(told) is game.through_characters
 
     # then: nothing of what a character holds or is asked carries a marker it did not perceive
     leaks = []
@@ -140,6 +171,9 @@ async def test_no_character_learns_a_marker_it_never_perceived(
         for prompt in asked.get(character["id"], []):
             for marker in set(MARKER.findall(prompt)) - mine:
                 leaks.append(f"{character['name']} was prompted with {marker}")
+        for telling in told.get(character["id"], []):
+            for marker in set(MARKER.findall(telling)) - mine:
+                leaks.append(f"{character['name']}'s telling of a turn holds {marker}")
         # and what it perceived lately is there to know
         if mine:
             assert MARKER.findall(str(brief["beliefs"])), brief

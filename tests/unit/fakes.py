@@ -12,12 +12,13 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign
-from novel_engine.domain.character import Character
+from novel_engine.domain.character import Character, Personality, recorded_personality
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.events import DomainEvent, StoredEvent
 from novel_engine.domain.narration import NarrativeChunk
@@ -96,6 +97,12 @@ class FakeRepository(TrackingRepository[A]):
 
 
 class FakeCharacterRepository(FakeRepository[Character]):
+    def __init__(
+        self, table: dict[uuid.UUID, Character], tracker: Tracker, events: list[DomainEvent]
+    ) -> None:
+        super().__init__(table, tracker)
+        self.events = events  # the store's committed events
+
     async def get_many(
         self, character_ids: Sequence[uuid.UUID], *, lock: bool = False
     ) -> list[Character]:
@@ -108,6 +115,16 @@ class FakeCharacterRepository(FakeRepository[Character]):
 
     async def remove(self, character: Character) -> None:
         self._remove(character)
+
+    async def personalities_at(
+        self, character_ids: Sequence[uuid.UUID], moment: datetime
+    ) -> dict[uuid.UUID, Personality]:
+        at = {}
+        for event in self.events:
+            personality = recorded_personality(event)
+            if event.stream.id in character_ids and personality and event.timestamp < moment:
+                at[event.stream.id] = personality
+        return at
 
 
 class FakeStoryRepository(FakeRepository[Story]):
@@ -181,9 +198,13 @@ class FakeNarrationRepository:
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         return [c for c in [*self.store.chunks, *self.pending] if c.turn_id == turn_id]
 
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        return [c for c in [*self.store.chunks, *self.pending] if c.turn_id in turn_ids]
+
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
         written = [*self.store.chunks, *self.pending]
-        if any((c.turn_id, c.sequence) == (chunk.turn_id, chunk.sequence) for c in written):
+        place = (chunk.turn_id, chunk.viewpoint, chunk.sequence)
+        if any((c.turn_id, c.viewpoint, c.sequence) == place for c in written):
             raise ValueError("a chunk's sequence is stored once")
         previous = max((c.cursor for c in written if c.session_id == chunk.session_id), default=0)
         stored = dataclasses.replace(chunk, cursor=len(written) + 1)
@@ -279,7 +300,7 @@ class FakeUnitOfWork:
 
     def _open(self, tracker: Tracker) -> None:
         self._tracker = tracker
-        self.characters = FakeCharacterRepository(self.store.characters, tracker)
+        self.characters = FakeCharacterRepository(self.store.characters, tracker, self.store.events)
         self.stories = FakeStoryRepository(self.store, tracker)
         self.campaigns = FakeCampaignRepository(self.store.campaigns, tracker)
         self.sessions = FakeSessionRepository(self.store, tracker)

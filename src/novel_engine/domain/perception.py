@@ -137,6 +137,10 @@ def perceive(
         return _world_change_seen(payload, {str(v) for v in seeing})
     if event_type in _SKELETONS:
         return _skeleton(event_type, payload)
+    if event_type is EventType.TURN_VIEWPOINT_NARRATED:
+        # A turn told from one character's point of view is that character's alone.
+        told_to = payload.get("viewpointCharacterId")
+        return payload if told_to and told_to in {str(v) for v in seeing} else None
     return None  # the omniscient prose, and anything without a rule
 
 

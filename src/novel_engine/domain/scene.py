@@ -129,6 +129,22 @@ class PersonaView:
         return seed_of(self)
 
 
+@dataclass(frozen=True)
+class ViewpointScene:
+    """A turn as one character perceived it, to be told from its point of view: the
+    scene holds only the actions it perceived and the characters they involve."""
+
+    viewpoint: SceneCharacter
+    scene: Scene
+
+    def __post_init__(self) -> None:
+        if self.viewpoint.id not in {c.id for c in self.scene.characters}:
+            raise InvalidInput("A viewpoint character is part of its own scene.", "viewpoint")
+
+    def seed(self) -> int:
+        return seed_of(self)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, enums by value, no whitespace: equal inputs give equal bytes."""
     return json.dumps(asdict(value), sort_keys=True, separators=(",", ":"), default=_enum_value)
