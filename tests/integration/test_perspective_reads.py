@@ -71,9 +71,9 @@ async def test_turns_show_a_player_only_the_actions_its_characters_witnessed(
     keep = await Keep(app_client).set()
     await with_wren(keep)
 
-    # when
-    await keep.two_rooms()
-    await settled_rows(engine)  # Wren has reacted to what it saw in the cellar
+    # when: Wren answers Tam before Tam leaves the cellar
+    await keep.two_rooms(after_first=lambda: settled_rows(engine))
+    await settled_rows(engine)
 
     # then
     by_gus, by_bob, by_cleo, by_vic = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -125,10 +125,13 @@ class Keep:
         )
         assert data["submitTurn"]["__typename"] == "Turn", data
 
-    async def two_rooms(self) -> None:
+    async def two_rooms(self, after_first: Callable[[], Awaitable[object]] | None = None) -> None:
         """Tam searches the cellar, Iva rings the tower bell, then both move while the
-        weather turns, and Iva acts once more."""
+        weather turns, and Iva acts once more. `after_first` runs after Tam's turn (to let
+        the characters there react before Tam leaves)."""
         await self.play(self.bob, [act(self.tam, "SKILL", f"search the cellar {CELLAR}")])
+        if after_first is not None:
+            await after_first()
         await self.play(self.cleo, [act(self.iva, "INTERACT", f"ring the bell {TOWER}")])
         await self.patch(
             {"weather": "storm", "locations": {self.tam["id"]: "hall", self.iva["id"]: "roof"}}
