@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character
+    from novel_engine.domain.coherence import Record
     from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.narration import NarrativeChunk
     from novel_engine.domain.session import Session, Turn
@@ -141,6 +142,21 @@ class ProjectionCheckpoints(Protocol):
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
 
 
+class FactsReader(Protocol):
+    """What a campaign's events established, for the coherence check of a turn."""
+
+    async def established(
+        self,
+        campaign_id: uuid.UUID,
+        characters: Sequence[uuid.UUID],
+        speakers: Sequence[uuid.UUID],
+    ) -> Record:
+        """The latest event that set each character's location and condition, and what
+        the speakers said, newest first. Bounded: it reads back from the newest event
+        only so far (a fact older than that has no event named)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: aggregates' changes and their events commit together."""
 
@@ -164,6 +180,9 @@ class UnitOfWork(Protocol):
 
     @property
     def checkpoints(self) -> ProjectionCheckpoints: ...
+
+    @property
+    def facts(self) -> FactsReader: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

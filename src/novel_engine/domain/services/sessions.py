@@ -79,7 +79,10 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
         involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
         read = await uow.characters.get_many(sorted(involved - {c.id for c in changing}))
         cast = {c.id: c for c in [*changing, *read]}
-        turn = session.take_turn(actor, campaign, cast, actions, key)
+        record = await uow.facts.established(
+            campaign.id, sorted(involved), sorted({a.character_id for a in actions})
+        )
+        turn = session.take_turn(actor, campaign, cast, actions, key, record)
         await uow.commit()
     return turn
 
