@@ -277,7 +277,7 @@ _NEGATIONS = frozenset({"not", "never"})
 # Words that end a subject when reading back from the copula: the speaker's framing.
 _FRAMING = _words(
     "that i you we they think swear know believe say said tell told and but so because "
-    "if when yes no well listen look sure certain promise heard guess suppose reckon bet "
+    "if when yes no listen look sure certain promise heard guess suppose reckon bet "
     "remember trust me us him her them"
 )
 # Subjects too vague to hold a speaker to.
@@ -339,7 +339,11 @@ class Statement:
 
 
 def _opposite(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Predicates alike but for their last word, which are opposites."""
+    """Predicates alike but for their last word, which are opposites ("in a locked
+    room" / "in an unlocked room"), or that open with opposites ("full of wine" /
+    "empty")."""
+    if frozenset((a[0], b[0])) in _OPPOSITES:
+        return True
     if len(a) != len(b) or a[:-1] != b[:-1]:
         return False
     return frozenset((a[-1], b[-1])) in _OPPOSITES
