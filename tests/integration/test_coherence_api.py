@@ -94,8 +94,8 @@ async def test_speaking_to_someone_elsewhere_warns_naming_the_move_that_took_the
     assert turn["__typename"] == "Turn", turn
     assert turn["warnings"] == [
         {
-            "message": "Action 1: the listener is at the cellar, not with the actor at the "
-            "campaign's starting place.",
+            "message": "Action 1: the listener is not at the campaign's starting place "
+            "with the actor.",
             "eventId": moved_by,
             "severity": "WARNING",
             "rule": "LISTENER_ABSENT",

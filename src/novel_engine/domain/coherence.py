@@ -179,13 +179,13 @@ def _check_one(
         rule = Rule.LISTENER_ABSENT if action.kind is ActionKind.DIALOGUE else Rule.TARGET_ABSENT
         part = "the listener" if action.kind is ActionKind.DIALOGUE else "the target"
         for n, target in enumerate(dict.fromkeys(action.target_ids)):
-            there = places.of(target)
-            if target == actor or there == here:
+            if target == actor or places.of(target) == here:
                 continue
             who = part if len(action.target_ids) == 1 else f"target {n + 1}"
             yield warn(
                 rule,
-                f"{who} is {_at(there)}, not with the actor {_at(here)}.",
+                # Where the other one is stays unsaid: the actor's player may not know.
+                f"{who} is not {_at(here)} with the actor.",
                 _latest(record.placed_by.get(target), record.placed_by.get(actor)),
             )
     if action.kind is not ActionKind.MOVE:
