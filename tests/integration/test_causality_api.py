@@ -4,16 +4,19 @@ and only what the viewer may see of them."""
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId
 from novel_engine.graphql.pagination import position_cursor
 from tests.graphql_client import AppClient
-from tests.integration.helpers import settled_rows
+from tests.integration.helpers import create_campaign, settled_rows
 from tests.integration.test_dataloaders import counting_statements
+from tests.integration.test_facts_reader import append
 from tests.integration.test_sessions_api import Table, act
 from tests.live_server import LiveServer, live_server, settings_for
 
@@ -188,3 +191,54 @@ async def test_campaign_events_carry_causes_effects_and_impact(server: LiveServe
         "interactions.interaction.resolved",
     ]
     assert initiated["narrativeImpact"] == impact(2)
+
+
+async def test_causes_and_effects_in_a_campaign_the_viewer_is_not_in_are_left_out(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: Ada's and Eve's campaigns, with an event in each caused by one in the other
+    ada, eve = await app_client.sign_up("Ada"), await app_client.sign_up("Eve")
+    ours = await create_campaign(app_client, ada, "Ours")
+    theirs = await create_campaign(app_client, eve, "Theirs")
+    [our_start] = [n["eventId"] for n in await events_of(app_client, ada, ours["id"])]
+    [their_start] = [n["eventId"] for n in await events_of(app_client, eve, theirs["id"])]
+    await append(engine, [linked(ours["id"], their_start), linked(theirs["id"], our_start)])
+
+    # when
+    as_ada = await events_of(app_client, ada, ours["id"])
+    as_eve = await events_of(app_client, eve, theirs["id"])
+
+    # then
+    assert [(n["causes"], n["effects"], n["narrativeImpact"]) for n in as_ada] == [
+        ([], [], 0.0),
+        ([], [], 0.0),
+    ]
+    assert as_eve[0]["effects"] == []
+    assert as_eve[1]["causes"] == []
+
+
+EVENTS_OF = """
+query($id: ID!) {
+  campaign(id: $id) { events { edges { node {
+    eventId causes { eventId } effects { eventId } narrativeImpact
+  } } } }
+}
+"""
+
+
+async def events_of(client: AppClient, token: str, campaign_id: str) -> list[dict[str, Any]]:
+    data = await client.data(EVENTS_OF, {"id": campaign_id}, token=token)
+    return [e["node"] for e in data["campaign"]["events"]["edges"]]
+
+
+def linked(campaign_id: str, cause: str) -> DomainEvent:
+    stream = uuid.UUID(campaign_id)
+    return DomainEvent(
+        event_type=EventType.CAMPAIGN_SETTINGS_CHANGED,
+        aggregate_id=stream,
+        aggregate_type=AggregateType.CAMPAIGN,
+        payload={"campaignId": campaign_id, "changes": {}},
+        user_id=None,
+        stream=StreamId(AggregateType.CAMPAIGN, stream),
+        causation_id=uuid.UUID(cause),
+    )
