@@ -3,7 +3,7 @@
 Pure and structural, no model call. Before the director resolves a turn, each action is
 held against the facts of the campaign: where every character stands and in what
 condition (the world state, with the event that last set each), and what the actor
-itself said earlier. Five rules, documented in docs/decisions/0016-coherence-rules.md:
+itself said earlier. Five rules, documented in docs/decisions/0018-coherence-rules.md:
 
 - ACTING_ELSEWHERE: an INTERACT, SKILL or ATTACK whose intent names a known place (a
   value of `worldState.locations` or `worldState.place`) that is not where the actor

@@ -20,6 +20,7 @@ class EventType(Enum):
     CHARACTER_SKILL_GAINED = "characters.character.skill-gained"
     CHARACTER_RELATIONSHIP_FORMED = "characters.character.relationship-formed"
     CHARACTER_RELATIONSHIP_ENDED = "characters.character.relationship-ended"
+    CHARACTER_PERSONALITY_EVOLVED = "characters.character.personality-evolved"
     STORY_CREATED = "narratives.story.created"
     STORY_EVENT_ADDED = "narratives.story.event-added"
     STORY_CHARACTER_REMOVED = "narratives.story.character-removed"

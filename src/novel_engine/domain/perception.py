@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -33,6 +34,63 @@ class KnowledgeSource(Enum):
     DIRECT_OBSERVATION = "direct_observation"
     HEARSAY = "hearsay"
     INFERENCE = "inference"
+
+
+class MemoryKind(Enum):
+    OBSERVATION = "observation"  # something it perceived another do, or the world change
+    ACTION = "action"  # something it did or said itself
+    DIALOGUE = "dialogue"  # words said to it or in its hearing
+    REFLECTION = "reflection"  # an insight drawn from other memories
+
+
+# How much a belief is worth when learned, by how it was learned (hearsay: the speaker's
+# own reliability, see `source_reliability`), and how much of it is left after each turn.
+OBSERVED_RELIABILITY = 1.0
+INFERRED_RELIABILITY = 0.7
+DECAY_PER_TURN = {
+    KnowledgeSource.DIRECT_OBSERVATION: 0.99,
+    KnowledgeSource.HEARSAY: 0.97,
+    KnowledgeSource.INFERENCE: 0.97,
+}
+
+
+def source_reliability(conscientiousness: float, neuroticism: float) -> float:
+    """How far others can trust what a character says: careful minds report carefully,
+    anxious ones embellish. Between 0.3 and 0.9."""
+    return round(min(0.9, max(0.3, 0.4 + 0.5 * conscientiousness - 0.1 * neuroticism)), 4)
+
+
+@dataclass(frozen=True)
+class Belief:
+    """Something a character holds true, and where it has it from."""
+
+    character_id: uuid.UUID
+    statement: str
+    source: KnowledgeSource
+    reliability: float  # as learned
+    learned_at_turn: int
+    told_by: uuid.UUID | None
+    event_id: uuid.UUID | None
+    position: int  # of the event in the campaign's stream
+
+    def reliability_at(self, turn: int) -> float:
+        """What is left of it `turn` (game time) later: turns, not the wall clock."""
+        elapsed = max(0, turn - self.learned_at_turn)
+        return round(self.reliability * DECAY_PER_TURN[self.source] ** elapsed, 4)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """How far a projection of a campaign's stream has read: the last position applied
+    and the game turn there (turns played, counted by their initiating events)."""
+
+    position: int
+    turn: int
+
+
+# The projection of a campaign's events into its characters' beliefs (its checkpoint's
+# name; its turn is the campaign's game time as far as beliefs go).
+BELIEFS_PROJECTION = "beliefs"
 
 
 # The world's keys that say something about one character each, by character id.

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
-    from novel_engine.domain.character import Character
+    from novel_engine.domain.character import Character, Personality
     from novel_engine.domain.coherence import Record
     from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.narration import NarrativeChunk
+    from novel_engine.domain.perception import Belief, Checkpoint
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -44,6 +46,13 @@ class CharacterRepository(Protocol):
 
     async def relating_to(self, character_id: uuid.UUID) -> list[Character]:
         """Load for change the characters with a relationship to this one."""
+        ...
+
+    async def personalities_at(
+        self, character_ids: Sequence[uuid.UUID], moment: datetime
+    ) -> dict[uuid.UUID, Personality]:
+        """Each character's personality as its events had set it before `moment`
+        (creation, owners' updates, drift in play); left out when none had."""
         ...
 
     async def remove(self, character: Character) -> None: ...
@@ -135,9 +144,11 @@ class ProjectionCheckpoints(Protocol):
     """How far each projection of a campaign's stream (beliefs, memories) has read; a
     projection advances its checkpoint in the transaction that writes what it derived."""
 
-    async def position(self, campaign_id: uuid.UUID, projection: str) -> int: ...
+    async def get(
+        self, campaign_id: uuid.UUID, projection: str, *, lock: bool = False
+    ) -> Checkpoint: ...
 
-    async def advance(self, campaign_id: uuid.UUID, projection: str, position: int) -> None: ...
+    async def advance(self, campaign_id: uuid.UUID, projection: str, to: Checkpoint) -> None: ...
 
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
 
@@ -155,6 +166,36 @@ class FactsReader(Protocol):
         the speakers said, newest first. Bounded: it reads back from the newest event
         only so far (a fact older than that has no event named)."""
         ...
+
+
+class BeliefRepository(Protocol):
+    """What each character of a campaign believes (the beliefs projection)."""
+
+    async def add(self, campaign_id: uuid.UUID, found: Sequence[Belief]) -> None: ...
+
+    async def held(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[Belief]:
+        """Newest first; with `up_to`, only those from events at or before it."""
+        ...
+
+    async def perceived(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[StoredEvent]:
+        """The latest events the character perceived, oldest first, as stored."""
+        ...
+
+    async def forget(self, campaign_id: uuid.UUID) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -183,6 +224,9 @@ class UnitOfWork(Protocol):
 
     @property
     def facts(self) -> FactsReader: ...
+
+    @property
+    def beliefs(self) -> BeliefRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

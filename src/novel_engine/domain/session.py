@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from novel_engine.domain import coherence, director
+from novel_engine.domain import coherence, development, director
 from novel_engine.domain.actions import Action as Action
 from novel_engine.domain.actions import ActionKind as ActionKind
 from novel_engine.domain.actions import ActionOutcome as ActionOutcome
@@ -31,6 +31,7 @@ from novel_engine.domain.errors import (
 )
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.narration import NarrationStatus, PersonaReply, Reaction, Usage
+from novel_engine.domain.perception import source_reliability
 from novel_engine.domain.story import PlotPoint
 from novel_engine.domain.values import require_text
 
@@ -292,6 +293,12 @@ class Session(Aggregate):
             "outcome": outcome.as_dict(),
             **(extra or {}),
         }
+        if action.kind is ActionKind.DIALOGUE:
+            # What the listeners may make of the words, fixed as they were said.
+            traits = cast[action.character_id].personality
+            payload["speakerReliability"] = source_reliability(
+                traits.conscientiousness, traits.neuroticism
+            )
         actor, cause = play.actor, caused_by if isinstance(caused_by, DomainEvent) else None
         if isinstance(caused_by, uuid.UUID):  # an event committed earlier: known by its id
             actor = replace(actor, causation_id=caused_by)
@@ -304,6 +311,7 @@ class Session(Aggregate):
         )
         for change in changes:
             play.enact(change, performed)
+        play.develop(action, outcome.success, performed)
         return outcome, performed
 
     def react(
@@ -493,6 +501,13 @@ class _Play:
         elif isinstance(change, Learned):
             skill = Skill(change.skill, change.level)
             self.cast[change.character_id].learn_from_play(self.actor, skill, context, cause)
+
+    def develop(self, action: Action, success: bool, cause: DomainEvent) -> None:
+        """What the action says about each character taking part goes on its runs of
+        outcomes; a run that completes drifts its personality (domain/development.py)."""
+        for character_id, signals in development.signals(action, success).items():
+            if character_id in self.cast:
+                self.cast[character_id].develop_through_play(self.actor, signals, cause)
 
 
 def _first_sentence(text: str) -> str:

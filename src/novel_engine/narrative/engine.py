@@ -19,6 +19,7 @@ from novel_engine.domain.messagebus import Handlers, Job, JobContext, LeaseLost,
 from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, PersonaReply, Usage
 from novel_engine.domain.ports import EventStoreReader, NarrativePublisher
 from novel_engine.domain.services import storytelling
+from novel_engine.narrative.beliefs import BeliefProjection
 from novel_engine.narrative.steps import (
     TELLING,
     Prose,
@@ -43,6 +44,7 @@ class StoryEngine:
         *,
         reactions_per_turn: int = DEFAULT_REACTIONS_PER_TURN,
     ) -> None:
+        self._beliefs = BeliefProjection(events)
         if reactions_per_turn < 0:
             raise ValueError("reactions per turn cannot be negative")
         self._model = model
@@ -69,8 +71,14 @@ class StoryEngine:
         a failure ends the turn FAILED with the reason, never stuck."""
         session_id, turn_id = _turn_of(job.event)
         try:
+            # What its characters perceived up to this turn, projected before their briefs.
+            async with ctx.unit_of_work(finishes=False) as uow:
+                await self._beliefs.catch_up(uow, job.event.event.stream.id)
+                await uow.commit()
             async with ctx.reading() as uow:
-                setting = await storytelling.setting(uow, session_id, turn_id)
+                setting = await storytelling.setting(
+                    uow, session_id, turn_id, briefs_at=job.event.position
+                )
             if setting.turn.narration_status in _OVER:
                 async with ctx.unit_of_work() as uow:
                     await uow.commit()

@@ -5,7 +5,7 @@ subject, so every model is told the same facts and nothing more."""
 from __future__ import annotations
 
 from novel_engine.domain.language import CallKey, JsonSchema, ModelRequest
-from novel_engine.domain.scene import PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.scene import Held, PersonaView, Scene, SceneAction, SceneCharacter
 from novel_engine.domain.session import ActionKind
 from novel_engine.domain.story import QUALITY_CRITERIA
 from novel_engine.domain.writing import Manuscript, StoryBrief
@@ -147,6 +147,12 @@ def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
         f"Genre: {scene.genre.value}. Tone: {scene.tone.value}. You are at {scene.place}.",
         "Present with you:" if others else "No one else is here.",
         *(f"- {c.name} (id {c.id})" for c in others),
+        *_section(
+            "What you believe (how you know it, how sure you are now):",
+            tuple(_belief(b) for b in view.beliefs),
+        ),
+        *_section("What you remember of earlier turns:", view.recollections),
+        *_section("What you want:", view.goals),
         "What you witnessed this turn, in order:",
         *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
         f"How does {persona.name} react? One JSON object.",
@@ -160,6 +166,15 @@ def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
         schema=REACTION_SCHEMA,
         subject=view,
     )
+
+
+def _belief(held: Held) -> str:
+    told = f", told by {held.told_by}" if held.told_by else ""
+    return f"{held.statement} ({held.source.replace('_', ' ')}, {held.reliability:.2f}{told})"
+
+
+def _section(title: str, lines: tuple[str, ...]) -> list[str]:
+    return [title, *(f"- {line}" for line in lines)] if lines else []
 
 
 def _portrait(character: SceneCharacter) -> str:

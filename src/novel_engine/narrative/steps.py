@@ -10,20 +10,29 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from novel_engine.domain.actions import ActionKind
+from novel_engine.domain.brief import HeldBelief
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.events import EventType, StoredEvent
 from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest
 from novel_engine.domain.narration import PersonaReply
-from novel_engine.domain.scene import Outcome, PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.scene import (
+    Held,
+    Outcome,
+    PersonaView,
+    Scene,
+    SceneAction,
+    SceneCharacter,
+)
 from novel_engine.domain.services.storytelling import TurnSetting
 from novel_engine.domain.session import Action, recorded_action
 from novel_engine.domain.story import Tone
 from novel_engine.domain.writing import world_genre, world_tone
+from novel_engine.narrative.knowledge import perceptions
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.prompts import narration_request, reaction_request
 from novel_engine.narrative.reaction import validate_reaction
@@ -88,11 +97,45 @@ def personas_asked(
 def persona_request(
     setting: TurnSetting, persona: Character, seen: list[Witnessed], job_id: str
 ) -> tuple[PersonaView, ModelRequest]:
-    """What the persona is asked, from its brief and what it saw, never more."""
-    scene = scene_of(setting, seen, with_also=[persona])
-    view = PersonaView(SceneCharacter.of(persona), scene)
+    """What the persona is asked: its turn brief (where it is, who is there, what it
+    believes, what it perceived before and this turn, its goals), never more."""
+    view = persona_view(setting, persona, seen)
     key = CallKey(job_id, reaction_step(persona.id), setting.campaign.id, setting.turn.id)
     return view, reaction_request(view, key)
+
+
+def persona_view(setting: TurnSetting, persona: Character, seen: list[Witnessed]) -> PersonaView:
+    """The persona's view: this turn's actions it perceived (the newest of its brief's
+    recent events) in a scene at its place with those present, and the rest of its
+    brief in words."""
+    brief = setting.briefs.get(persona.id)
+    if brief is None:
+        return PersonaView(SceneCharacter.of(persona), scene_of(setting, seen, [persona]))
+    scene = replace(
+        scene_of(setting, seen, with_also=[persona, *brief.present]), place=brief.location
+    )
+    names = {c.id: c.name for c in setting.cast.values()}
+    this_turn = min((w.event.position for w in seen), default=0)
+    earlier = [s for s in brief.recent if s.position < this_turn]
+    recollections = [
+        p.account
+        for stored in earlier
+        for p in perceptions(stored, brief.turn, names)
+        if p.character_id == persona.id
+    ]
+    return PersonaView(
+        SceneCharacter.of(persona),
+        scene,
+        beliefs=tuple(_held(h, names) for h in brief.beliefs),
+        recollections=tuple(recollections),
+        goals=brief.goals,
+    )
+
+
+def _held(held: HeldBelief, names: dict[uuid.UUID, str]) -> Held:
+    b = held.belief
+    told = names.get(b.told_by, "someone") if b.told_by else ""
+    return Held(b.statement, b.source.value, held.reliability, told)
 
 
 def reply_of(answer: ModelAnswer, view: PersonaView, seen: list[Witnessed]) -> PersonaReply:

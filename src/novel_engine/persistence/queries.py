@@ -21,6 +21,7 @@ from novel_engine.domain.character import (
     Visibility,
     is_visible,
 )
+from novel_engine.domain.development import Development
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.narration import Usage
 from novel_engine.domain.perception import Perspective
@@ -71,6 +72,7 @@ class CharacterRecord:
     personality: Personality
     background: str
     visibility: Visibility
+    development: Development | None
     version: int
     created_at: datetime
     updated_at: datetime

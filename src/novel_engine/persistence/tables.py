@@ -390,6 +390,8 @@ projection_checkpoints = Table(
     Column("campaign_id", Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
     Column("projection", String(50), primary_key=True),
     Column("position", Integer, nullable=False),
+    # Game time at that position: the turns played (interactions initiated) so far.
+    Column("turn", Integer, nullable=False, server_default="0"),
 )
 
 # What each character of a campaign believes, with where it came from. Never updated:
@@ -409,7 +411,9 @@ beliefs = Table(
     Column("event_id", Uuid, nullable=True),
     # The position in the campaign's stream of the event it came from.
     Column("position", Integer, nullable=False),
-    Index("ix_beliefs_campaign_id_character_id_id", "campaign_id", "character_id", "id"),
+    Index(
+        "ix_beliefs_campaign_id_character_id_position", "campaign_id", "character_id", "position"
+    ),
 )
 
 # Each character's memory stream. Full-text search over `content` lives outside this

@@ -13,6 +13,7 @@ from novel_engine.domain.errors import ConcurrentChange
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
+from novel_engine.persistence.beliefs import SqlBeliefRepository
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.facts import SqlFactsReader
 from novel_engine.persistence.narration import SqlNarrationRepository
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
+    beliefs: SqlBeliefRepository
     facts: SqlFactsReader
 
     def __init__(
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self._conn, tracker)
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
+        self.beliefs = SqlBeliefRepository(self._conn)
         self.facts = SqlFactsReader(self._conn)
         self._tracker = tracker
         return self

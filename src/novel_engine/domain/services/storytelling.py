@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from novel_engine.domain.actions import ActionKind
+from novel_engine.domain import brief
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character
@@ -18,6 +19,9 @@ from novel_engine.domain.narration import NarrationStatus, NarrativeChunk, Perso
 from novel_engine.domain.plot import TurnSummary, plot_point
 from novel_engine.domain.ports import UnitOfWork
 from novel_engine.domain.session import Session, Turn
+
+if TYPE_CHECKING:
+    from novel_engine.domain.brief import TurnBrief
 
 OVER = (NarrationStatus.DONE, NarrationStatus.FAILED)
 
@@ -31,6 +35,8 @@ class TurnSetting:
     turn: Turn
     cast: dict[uuid.UUID, Character]
     chunks: list[NarrativeChunk]
+    # The AI-played characters' turn briefs as they stood when the turn was resolved.
+    briefs: dict[uuid.UUID, TurnBrief] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,16 +51,36 @@ class PlayedTurn:
     answers: dict[str, CallRecord]
 
 
-async def setting(uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID) -> TurnSetting:
-    """Read (in `uow`, which is not committed) a turn and its world as they stand."""
+async def setting(
+    uow: UnitOfWork, session_id: uuid.UUID, turn_id: uuid.UUID, *, briefs_at: int | None = None
+) -> TurnSetting:
+    """Read (in `uow`, which is not committed) a turn and its world as they stand, its
+    characters' personalities as they were when it was played; with `briefs_at`, the
+    AI-played characters' briefs as of that position of the campaign's stream (the
+    turn's resolution), for their personas."""
     session = await uow.sessions.get(session_id)
     campaign = await uow.campaigns.get(session.campaign_id) if session else None
     turn = await uow.sessions.turn(turn_id)
     if session is None or campaign is None or turn is None:
         raise NotFound("No such turn: its session or campaign is gone.", "turnId")
     characters = await uow.characters.get_many(campaign.character_ids)
+    # The engine tells a turn with personalities as they were when it was played: one
+    # drifted in play or edited since changes neither its reactions nor its prose, and
+    # replay rebuilds the same prompts however late it runs.
+    then = await uow.characters.personalities_at([c.id for c in characters], turn.created_at)
+    cast = {c.id: replace(c, personality=then.get(c.id, c.personality)) for c in characters}
     chunks = await uow.narration.chunks(turn_id)
-    return TurnSetting(session, campaign, turn, {c.id: c for c in characters}, chunks)
+    briefs = {}
+    if briefs_at is not None:
+        for persona in sorted(campaign.ai_character_ids):
+            if persona in campaign.character_ids:
+                loaded = await brief.load(uow, campaign, persona, up_to=briefs_at)
+                briefs[persona] = replace(
+                    loaded,
+                    character=cast.get(persona, loaded.character),
+                    present=tuple(cast.get(c.id, c) for c in loaded.present),
+                )
+    return TurnSetting(session, campaign, turn, cast, chunks, briefs)
 
 
 async def react(
@@ -67,11 +93,9 @@ async def react(
     """Resolve and record the personas' replies; None when the turn's characters have
     already reacted or the turn is gone. Locks in submit_turn's order (the characters a
     reply may change, then the session, then the campaign), so the two cannot deadlock."""
-    changing = {
-        t
-        for r in replies
-        if r.action.kind in (ActionKind.ATTACK, ActionKind.DIALOGUE)
-        for t in r.action.target_ids
+    # Every character taking part may change: its runs of outcomes, a relationship.
+    changing = {r.action.character_id for r in replies} | {
+        t for r in replies for t in r.action.target_ids
     }
     locked = await uow.characters.get_many(sorted(changing), lock=True)
     session = await uow.sessions.get(session_id)

@@ -59,6 +59,7 @@ def upgrade() -> None:
         ),
         sa.Column("projection", sa.String(50), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("turn", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("campaign_id", "projection", name="pk_projection_checkpoints"),
     )
     op.create_table(
@@ -81,7 +82,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_beliefs"),
     )
     op.create_index(
-        "ix_beliefs_campaign_id_character_id_id", "beliefs", ["campaign_id", "character_id", "id"]
+        "ix_beliefs_campaign_id_character_id_position",
+        "beliefs",
+        ["campaign_id", "character_id", "position"],
     )
     op.create_table(
         "memories",
