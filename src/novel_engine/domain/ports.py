@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character, Personality
+    from novel_engine.domain.coherence import Record
     from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.narration import NarrativeChunk
     from novel_engine.domain.perception import Belief, Checkpoint
@@ -157,6 +158,21 @@ class ProjectionCheckpoints(Protocol):
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
 
 
+class FactsReader(Protocol):
+    """What a campaign's events established, for the coherence check of a turn."""
+
+    async def established(
+        self,
+        campaign_id: uuid.UUID,
+        characters: Sequence[uuid.UUID],
+        speakers: Sequence[uuid.UUID],
+    ) -> Record:
+        """The latest event that set each character's location and condition, and what
+        the speakers said, newest first. Bounded: it reads back from the newest event
+        only so far (a fact older than that has no event named)."""
+        ...
+
+
 class BeliefRepository(Protocol):
     """What each character of a campaign believes (the beliefs projection)."""
 
@@ -210,6 +226,9 @@ class UnitOfWork(Protocol):
 
     @property
     def checkpoints(self) -> ProjectionCheckpoints: ...
+
+    @property
+    def facts(self) -> FactsReader: ...
 
     @property
     def beliefs(self) -> BeliefRepository: ...

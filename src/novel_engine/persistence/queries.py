@@ -307,6 +307,14 @@ class ReadQueries:
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
         return await self._events.read_pages(keys)
 
+    async def events_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredEvent]:
+        return await self._events.by_ids(ids)
+
+    async def events_by_causation_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[StoredEvent]]:
+        return await self._events.caused_by(ids)
+
     async def list_characters(
         self, viewer: uuid.UUID | None, after: ListKey | None, limit: int
     ) -> list[CharacterRecord]:
