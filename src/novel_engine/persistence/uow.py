@@ -14,6 +14,7 @@ from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.engine import as_writer
+from novel_engine.persistence.memories import SqlMemoryRepository
 from novel_engine.persistence.narration import SqlNarrationRepository
 from novel_engine.persistence.projections import SqlProjectionCheckpoints
 from novel_engine.persistence.repositories import (
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
+    memories: SqlMemoryRepository
 
     def __init__(
         self,
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self._conn, tracker)
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
+        self.memories = SqlMemoryRepository(self._conn)
         self._tracker = tracker
         return self
 
