@@ -37,6 +37,67 @@ from novel_engine.persistence.tables import campaign_characters, memories, proje
 MEMORIES = "memories"  # the projection's checkpoint name
 _REFLECTED = "reflected:"  # + character id: the last memory id the character reflected on
 CANDIDATES = 100  # per source (full text, importance, recency) for a ranked query
+# The full-text rank is computed over at most this many matching memories, the latest.
+SEARCHED = 1_000
+# Words too common to tell memories apart (English; PostgreSQL's configuration drops
+# them too, SQLite's tokenizer does not).
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
 MAX_SEARCH_WORDS = 16
 MAX_WORD_LENGTH = 64
 
@@ -49,7 +110,7 @@ def search_words(query: str) -> list[str]:
     """The words of a query, and nothing else: quotes, operators, brackets, NUL and any
     other punctuation are dropped, so no user text can break a full-text query."""
     words = re.findall(r"\w+", query.lower())
-    kept = [w[:MAX_WORD_LENGTH] for w in words if w.strip("_")]
+    kept = [w[:MAX_WORD_LENGTH] for w in words if w.strip("_") and w not in STOP_WORDS]
     return list(dict.fromkeys(kept))[:MAX_SEARCH_WORDS]
 
 
@@ -91,7 +152,9 @@ async def _relevance(
     words: list[str],
     limit: int,
 ) -> dict[int, float]:
-    """The best `limit` memories by full-text rank, with their rank (higher: better)."""
+    """The best `limit` memories by full-text rank, with their rank (higher: better),
+    among the latest `SEARCHED` that match any of the words: the work is bounded however
+    many memories the character has."""
     if not words:
         return {}
     mine = (_m.campaign_id.in_(campaign_ids), _m.character_id == character_id)
@@ -100,13 +163,17 @@ async def _relevance(
         # the planner can use it. websearch_to_tsquery never fails on its input.
         vector = func.to_tsvector(literal_column("'english'"), _m.content)
         wanted = func.websearch_to_tsquery(literal_column("'english'"), " or ".join(words))
-        score = func.ts_rank(vector, wanted)
-        stmt = (
-            select(_m.id, score.label("score"))
+        latest = (
+            select(_m.id, _m.content)
             .where(vector.op("@@")(wanted), *mine)
-            .order_by(score.desc(), _m.id.desc())
-            .limit(limit)
+            .order_by(_m.id.desc())
+            .limit(SEARCHED)
+            .subquery()
         )
+        score = func.ts_rank(
+            func.to_tsvector(literal_column("'english'"), latest.c.content), wanted
+        )
+        stmt = select(latest.c.id, score.label("score"))
     else:
         # Each word a quoted FTS5 string (words hold no quote), any of them may match.
         match = " OR ".join(f'"{w}"' for w in words)
@@ -115,10 +182,13 @@ async def _relevance(
             select(_m.id, (-bm25).label("score"))
             .select_from(_fts.join(memories, _m.id == _fts.c.rowid))
             .where(text("memories_fts MATCH :words").bindparams(words=match), *mine)
-            .order_by(bm25, _m.id.desc())
-            .limit(limit)
+            .order_by(_fts.c.rowid.desc())
+            .limit(SEARCHED)
         )
-    return {row.id: float(row.score) for row in await conn.execute(stmt)}
+    found = sorted(((float(row.score), row.id) for row in await conn.execute(stmt)), reverse=True)[
+        :limit
+    ]
+    return {id: score for score, id in found}
 
 
 async def ranked(
