@@ -160,7 +160,8 @@ class MemoryProjection:
         if not seen:
             return plan
         notes = [note for _, note in seen]
-        scores = await self._scores(notes, CallKey(caller, f"memory-importance:{start.position}"))
+        key = CallKey(caller, f"memory-importance:{start.position}", campaign_id)
+        scores = await self._scores(notes, key)
         for (perception, note), score in zip(seen, scores, strict=True):
             plan.memories.append(
                 Memory(
@@ -236,7 +237,8 @@ class MemoryProjection:
                 await self._names(units, [n for _, n, _ in latest]),
                 tuple(Recollection(r, n, s) for r, (_, n, s) in enumerate(latest, 1)),
             )
-            key = CallKey(caller, f"memory-reflection:{memory.character_id}:{memory.position}")
+            step = f"memory-reflection:{memory.character_id}:{memory.position}"
+            key = CallKey(caller, step, campaign_id)
             insights = await self._insights(sheet, key)
             refs = {r: target for r, (target, _, _) in enumerate(latest, 1)}
             plan.reflections.append(
