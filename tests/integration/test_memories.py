@@ -20,7 +20,7 @@ from novel_engine.persistence.memories import search_words
 from novel_engine.persistence.tables import memories, model_calls
 from novel_engine.persistence.uow import SqlUnitOfWork
 from novel_engine.web.bootstrap import memory_projection
-from novel_engine.web.cli import _Units, rebuild_campaign
+from novel_engine.web.cli import _Units, rebuild_campaign, rebuild_command
 from novel_engine.web.settings import Settings
 from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character, settled_rows
@@ -410,3 +410,21 @@ async def test_evidence_of_any_number_of_insights_costs_one_statement(
 
     # when / then
     assert await insights(1) == await insights(5)
+
+
+async def test_rebuild_refuses_what_is_not_a_campaign_and_changes_nothing(
+    app_client: AppClient,
+) -> None:
+    # given
+    cast = await Cast(app_client).set()
+    await cast.secret_scene()
+    engine = engine_of(app_client)
+    before = await stored(engine)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+
+    # when / then
+    assert rebuild_command(settings, "not-an-id", io.StringIO()) == 2
+    out = io.StringIO()
+    assert await rebuild_campaign(settings, uuid.uuid4(), out) == 2
+    assert out.getvalue() == ""
+    assert await stored(engine) == before
