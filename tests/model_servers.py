@@ -1,10 +1,10 @@
 """Fake model servers on 127.0.0.1 speaking Gemini's and OpenAI's REST APIs, scripted
 reply by reply, so the real SDKs can be driven without network or keys.
 
-The memories projection's calls (scoring, reflecting) are kept apart: they are refused
-(400, so the offline rules answer them) and seen in `memory_requests`, so a script
-written for the story engine's calls is not consumed by them in whatever order the
-jobs happen to run."""
+The memories projection's calls (scoring, reflecting) are kept apart: they get
+`memory_reply` (by default a refusal, 400, so the offline rules answer them) and are
+seen in `memory_requests`, so a script written for the story engine's calls is not
+consumed by them in whatever order the jobs happen to run."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ class SeenRequest:
 class FakeModelServer:
     """Answers the scripted replies in order; the last one repeats."""
 
-    def __init__(self, replies: list[Reply]) -> None:
+    def __init__(self, replies: list[Reply], memory_reply: Reply | None = None) -> None:
         self._replies = list(replies)
+        self.memory_reply = memory_reply or Reply(400, {"error": {"code": 400, "message": "-"}})
         self._lock = threading.Lock()
         self.requests: list[SeenRequest] = []
         self.memory_requests: list[SeenRequest] = []
@@ -87,7 +88,7 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if _about_memories(body):
                 fake.memory_requests.append(SeenRequest(self.path, headers, body))
-                self._send(Reply(400, {"error": {"code": 400, "message": "not scripted"}}))
+                self._send(fake.memory_reply)
                 return
             reply = fake.next_reply(SeenRequest(self.path, headers, body))
             try:

@@ -6,6 +6,7 @@ relevance and importance from the full-text index, for those allowed to read."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine.domain.memory import Memory, RetrievalWeights
 from novel_engine.domain.perception import Checkpoint, MemoryKind
+from novel_engine.models import factory as models
 from novel_engine.narrative.memories import MEMORIES
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.memories import search_words
@@ -26,6 +28,7 @@ from tests.graphql_client import AppClient
 from tests.integration.helpers import create_campaign, create_character, settled_rows
 from tests.integration.test_dataloaders import counting_statements
 from tests.integration.test_sessions_api import START, SUBMIT, act
+from tests.model_servers import FakeModelServer, Reply, openai_answer
 
 MEMORIES_OF = """
 query($id: ID!, $campaign: ID, $query: String, $first: Int, $after: String) {
@@ -428,3 +431,31 @@ async def test_rebuild_refuses_what_is_not_a_campaign_and_changes_nothing(
     assert await rebuild_campaign(settings, uuid.uuid4(), out) == 2
     assert out.getvalue() == ""
     assert await stored(engine) == before
+
+
+async def test_a_remote_models_scores_are_kept_and_out_of_bounds_ones_replaced_by_the_rules(
+    app_client: AppClient,
+) -> None:
+    # given: memories scored by the offline rules
+    cast = await Cast(app_client).set()
+    await cast.secret_scene()
+    engine = engine_of(app_client)
+    by_rules = await stored(engine)
+    campaign_id = uuid.UUID(cast.campaign["id"])
+
+    async def rebuilt_with(scores: list[int]) -> list[tuple[Any, ...]]:
+        reply = Reply(body=openai_answer(json.dumps({"scores": scores})))
+        fake = FakeModelServer([Reply(400, {})], memory_reply=reply)
+        settings = Settings(llm_provider="openai", llm_base_url=f"{fake.url}/v1", llm_model="m")
+        with fake.running():
+            model = models.build(settings, OfflineModel())
+            projection = memory_projection(settings, model, engine)
+            await projection.rebuild(_Units(engine), campaign_id, "test-remote")
+        assert fake.memory_requests
+        return await stored(engine)
+
+    # when / then: a model's valid scores are the memories' importance
+    assert [m[3] for m in await rebuilt_with([7] * len(by_rules))] == [7] * len(by_rules)
+
+    # when / then: one score out of bounds, and the whole batch is scored by the rules
+    assert await rebuilt_with([7] * (len(by_rules) - 1) + [11]) == by_rules

@@ -41,63 +41,12 @@ CANDIDATES = 100  # per source (full text, importance, recency) for a ranked que
 SEARCHED = 1_000
 # Words too common to tell memories apart (English; PostgreSQL's configuration drops
 # them too, SQLite's tokenizer does not).
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "his",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "she",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
+_COMMON = (
+    "a an and are as at be but by for from had has have he her his i in is it its me "
+    "my of on or our she so that the their them then there they this to was we were "
+    "what when where which who whom why will with you your"
 )
+STOP_WORDS = frozenset(_COMMON.split())
 MAX_SEARCH_WORDS = 16
 MAX_WORD_LENGTH = 64
 
