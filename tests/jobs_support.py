@@ -81,9 +81,9 @@ async def effects(engine: AsyncEngine, job_id: uuid.UUID | str) -> int:
         return sum(1 for (payload,) in found if payload["changeReason"] == effect_reason(job_id))
 
 
-# Jobs every server asks for when the world changes (the memories projection), which
-# tests of the job machinery do not count.
-PROJECTIONS = ("memories",)
+# Jobs every server asks for when the world changes (the projections of a campaign's
+# stream), which tests of the job machinery do not count.
+PROJECTIONS = ("beliefs", "memories")
 
 
 async def job_rows(engine: AsyncEngine) -> list[Any]:

@@ -213,7 +213,8 @@ async def test_a_rerun_writes_nothing_twice_and_a_rebuild_gives_what_live_gave(
 
     # then
     assert await stored(engine) == live
-    assert out.getvalue().startswith(f"memories: rebuilt, {len(live)} memories")
+    assert f"memories: rebuilt, {len(live)} memories" in out.getvalue()
+    assert out.getvalue().startswith("beliefs: rebuilt, up to event ")
 
 
 async def test_repeated_attacks_make_the_target_reflect_with_its_evidence(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from novel_engine.domain.memory import ImportanceSheet, ReflectionSheet
-from novel_engine.domain.scene import PersonaView, Scene
+from novel_engine.domain.scene import PersonaView, Scene, ViewpointScene
 from novel_engine.domain.writing import Manuscript, StoryBrief
 
 JsonSchema = Mapping[str, object]
@@ -31,7 +31,15 @@ class CallKey:
     turn_id: uuid.UUID | None = None
 
 
-Subject = Scene | PersonaView | StoryBrief | Manuscript | ImportanceSheet | ReflectionSheet
+Subject = (
+    Scene
+    | ViewpointScene
+    | PersonaView
+    | StoryBrief
+    | Manuscript
+    | ImportanceSheet
+    | ReflectionSheet
+)
 
 
 @dataclass(frozen=True)

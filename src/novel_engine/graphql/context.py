@@ -36,6 +36,8 @@ class Services:
     live: LiveEvents
     presence: Presence
     narrative: NarrativeFeeds
+    # A unit of work that only reads: no write lock, no commit.
+    reading: Callable[[], UnitOfWork]
 
 
 @dataclass

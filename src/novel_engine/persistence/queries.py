@@ -21,9 +21,10 @@ from novel_engine.domain.character import (
     Visibility,
     is_visible,
 )
+from novel_engine.domain.development import Development
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.memory import RetrievalWeights
-from novel_engine.domain.narration import Usage
+from novel_engine.domain.narration import NarrativeChunk, Usage
 from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import (
@@ -37,6 +38,7 @@ from novel_engine.domain.story import (
 from novel_engine.persistence import event_store, rows
 from novel_engine.persistence.jobs import JobQueries, JobRecord
 from novel_engine.persistence.memories import MemoryReads
+from novel_engine.persistence.narration import to_chunk
 from novel_engine.persistence.tables import (
     campaign_characters,
     campaign_members,
@@ -45,6 +47,7 @@ from novel_engine.persistence.tables import (
     character_skills,
     characters,
     model_calls,
+    narrative_chunks,
     sessions,
     stories,
     story_characters,
@@ -73,6 +76,7 @@ class CharacterRecord:
     personality: Personality
     background: str
     visibility: Visibility
+    development: Development | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -255,6 +259,18 @@ class ReadQueries:
             ]
             for parent_id, after, limit in keys
         }
+
+    async def viewpoint_chunks_by_turn_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[NarrativeChunk]]:
+        """The chunks of the tellings of turns from their characters' points of view (not
+        the omniscient prose), in the order written."""
+        found = await self._all(
+            select(narrative_chunks)
+            .where(narrative_chunks.c.turn_id.in_(ids), narrative_chunks.c.viewpoint != "")
+            .order_by(narrative_chunks.c.turn_id, narrative_chunks.c.id)
+        )
+        return _group(found, "turn_id", to_chunk)
 
     async def sessions_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:
         found = await self._all(select(sessions).where(sessions.c.id.in_(ids)))

@@ -19,6 +19,7 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
+from novel_engine.domain.development import Development
 from novel_engine.domain.narration import NarrationStatus, Reaction
 from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, SessionStatus, Turn
@@ -46,6 +47,7 @@ def character_fields(row: Row[Any]) -> dict[str, Any]:
         "personality": Personality(**{t: getattr(row, t) for t in TRAITS}),
         "background": row.background,
         "visibility": Visibility(row.visibility),
+        "development": Development.from_dict(row.development) if row.development else None,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -188,6 +190,7 @@ def character_values(character: Character) -> dict[str, Any]:
         **character.personality.as_dict(),
         "background": character.background,
         "visibility": character.visibility.value,
+        "development": character.development.as_dict() if character.development else None,
         **_base_values(character),
     }
 

@@ -409,7 +409,9 @@ beliefs = Table(
     Column("event_id", Uuid, nullable=True),
     # The position in the campaign's stream of the event it came from.
     Column("position", Integer, nullable=False),
-    Index("ix_beliefs_campaign_id_character_id_id", "campaign_id", "character_id", "id"),
+    Index(
+        "ix_beliefs_campaign_id_character_id_position", "campaign_id", "character_id", "position"
+    ),
 )
 
 # Each character's memory stream. Full-text search over `content` lives outside this

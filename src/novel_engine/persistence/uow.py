@@ -13,6 +13,7 @@ from novel_engine.domain.errors import ConcurrentChange
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
+from novel_engine.persistence.beliefs import SqlBeliefRepository
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.memories import SqlMemoryRepository
 from novel_engine.persistence.narration import SqlNarrationRepository
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
     memories: SqlMemoryRepository
+    beliefs: SqlBeliefRepository
 
     def __init__(
         self,
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
         self.memories = SqlMemoryRepository(self._conn)
+        self.beliefs = SqlBeliefRepository(self._conn)
         self._tracker = tracker
         return self
 

@@ -29,9 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine import __version__
 from novel_engine.models import factory as models
+from novel_engine.narrative.beliefs import BeliefProjection
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.replay import replay
 from novel_engine.persistence.engine import create_engine
+from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.migrate import Migration, upgrade
 from novel_engine.persistence.model_calls import SqlCallRecorder
 from novel_engine.persistence.session_log import SqlSessionLog
@@ -174,10 +176,20 @@ async def _rebuild_memories(settings: Settings, engine: AsyncEngine, campaign: u
     return f"{written} memories"
 
 
+async def _rebuild_beliefs(settings: Settings, engine: AsyncEngine, campaign: uuid.UUID) -> str:
+    async with SqlUnitOfWork(engine) as uow:
+        reached = await BeliefProjection(SqlEventReader(engine)).rebuild(uow, campaign)
+        await uow.commit()
+    return f"up to event {reached.position}"
+
+
 # Each projection of a campaign's stream `rebuild` knows: its name, and how to rebuild it
 # (answering with what it wrote). A projection adds itself here.
 Rebuild = Callable[[Settings, AsyncEngine, uuid.UUID], Awaitable[str]]
-PROJECTIONS: list[tuple[str, Rebuild]] = [("memories", _rebuild_memories)]
+PROJECTIONS: list[tuple[str, Rebuild]] = [
+    ("beliefs", _rebuild_beliefs),
+    ("memories", _rebuild_memories),
+]
 
 
 def rebuild_command(settings: Settings, campaign: str, out: TextIO) -> int:

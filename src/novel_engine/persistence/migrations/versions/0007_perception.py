@@ -79,7 +79,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_beliefs"),
     )
     op.create_index(
-        "ix_beliefs_campaign_id_character_id_id", "beliefs", ["campaign_id", "character_id", "id"]
+        "ix_beliefs_campaign_id_character_id_position",
+        "beliefs",
+        ["campaign_id", "character_id", "position"],
     )
     op.create_table(
         "memories",
