@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from novel_engine.domain.character import Character, Personality
     from novel_engine.domain.coherence import Record
     from novel_engine.domain.events import StoredEvent
+    from novel_engine.domain.memory import Memory, Ranked, RetrievalWeights
     from novel_engine.domain.narration import NarrativeChunk
     from novel_engine.domain.perception import Belief, Checkpoint
     from novel_engine.domain.session import Session, Turn
@@ -173,6 +174,44 @@ class FactsReader(Protocol):
         ...
 
 
+class MemoryRepository(Protocol):
+    """The memories of a campaign's characters (written by the memories projection)."""
+
+    async def add(self, memories: Sequence[Memory]) -> list[Memory]:
+        """Store them in order; returns them with their ids."""
+        ...
+
+    async def unreflected(
+        self, campaign_id: uuid.UUID, character_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Memory]]:
+        """Each character's memories (not reflections) since it last reflected, oldest
+        first."""
+        ...
+
+    async def mark_reflected(
+        self, campaign_id: uuid.UUID, character_id: uuid.UUID, up_to: int
+    ) -> None:
+        """The character has reflected on its memories up to id `up_to`."""
+        ...
+
+    async def clear(self, campaign_id: uuid.UUID) -> None:
+        """Forget every memory of the campaign (and when each character reflected)."""
+        ...
+
+    async def recall(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        query: str,
+        turn: int,
+        limit: int,
+        weights: RetrievalWeights,
+    ) -> list[Ranked]:
+        """The memories that best answer `query` at game time `turn`, best first; each
+        returned one counts as recalled now (its recency starts again)."""
+        ...
+
+
 class BeliefRepository(Protocol):
     """What each character of a campaign believes (the beliefs projection)."""
 
@@ -229,6 +268,9 @@ class UnitOfWork(Protocol):
 
     @property
     def facts(self) -> FactsReader: ...
+
+    @property
+    def memories(self) -> MemoryRepository: ...
 
     @property
     def beliefs(self) -> BeliefRepository: ...

@@ -18,7 +18,7 @@ from novel_engine.domain.errors import ErrorCode
 from novel_engine.domain.events import AggregateType
 from novel_engine.domain.messagebus import JobStatus
 from novel_engine.domain.narration import NarrationStatus
-from novel_engine.domain.perception import KnowledgeSource, Perspective
+from novel_engine.domain.perception import KnowledgeSource, MemoryKind, Perspective
 from novel_engine.domain.session import ActionKind, SessionStatus
 from novel_engine.domain.story import GenerationStatus, Genre, PlotPoint, StoryLength, Tone
 
@@ -41,6 +41,7 @@ for _enum in (
     NarrationStatus,
     Perspective,
     KnowledgeSource,
+    MemoryKind,
 ):
     strawberry.enum(_enum)
 strawberry.enum(CoherenceSeverity, name="CoherenceSeverity")
@@ -58,6 +59,7 @@ __all__ = [
     "Genre",
     "JobStatus",
     "KnowledgeSource",
+    "MemoryKind",
     "NarrationStatus",
     "Perspective",
     "PlotPoint",

@@ -16,6 +16,7 @@ from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.beliefs import SqlBeliefRepository
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.facts import SqlFactsReader
+from novel_engine.persistence.memories import SqlMemoryRepository
 from novel_engine.persistence.narration import SqlNarrationRepository
 from novel_engine.persistence.projections import SqlProjectionCheckpoints
 from novel_engine.persistence.repositories import (
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
+    memories: SqlMemoryRepository
     beliefs: SqlBeliefRepository
     facts: SqlFactsReader
 
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self._conn, tracker)
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
+        self.memories = SqlMemoryRepository(self._conn)
         self.beliefs = SqlBeliefRepository(self._conn)
         self.facts = SqlFactsReader(self._conn)
         self._tracker = tracker
