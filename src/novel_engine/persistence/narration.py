@@ -4,6 +4,7 @@ live subscribers to start from and to heal gaps."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
@@ -19,6 +20,8 @@ _chunks = narrative_chunks.c
 class SqlNarrationRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        # Copies of other turns' chunks, written at commit after the turns they belong to.
+        self._copies: list[dict[str, Any]] = []
 
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         found = await self._conn.execute(
@@ -53,6 +56,32 @@ class SqlNarrationRepository:
         return NarrativeChunk(
             chunk.session_id, chunk.turn_id, chunk.sequence, chunk.text, chunk.done, int(cursor)
         ), int(previous or 0)
+
+    async def copy(self, turns: Mapping[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
+        if not turns:
+            return
+        found = await self._conn.execute(
+            select(narrative_chunks).where(_chunks.turn_id.in_(turns)).order_by(_chunks.id)
+        )
+        for row in found:
+            session_id, turn_id = turns[row.turn_id]
+            self._copies.append(
+                {
+                    "session_id": session_id,
+                    "turn_id": turn_id,
+                    "viewpoint": row.viewpoint,
+                    "sequence": row.sequence,
+                    "text": row.text,
+                    "done": row.done,
+                    "created_at": row.created_at,
+                }
+            )
+
+    async def write_copies(self) -> None:
+        """Called by the commit once the aggregates (the turns) are written."""
+        copies, self._copies = self._copies, []
+        if copies:
+            await self._conn.execute(narrative_chunks.insert(), copies)
 
 
 class SqlNarrativeReader:
