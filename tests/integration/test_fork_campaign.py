@@ -12,12 +12,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from novel_engine.domain.events import EventType, StoredEvent
+from novel_engine.domain.messagebus import Handlers, Job, JobContext
 from novel_engine.graphql.pagination import position_cursor
 from novel_engine.narrative.steps import TELLING
 from novel_engine.persistence.tables import jobs, narrative_chunks
-from tests.graphql_client import AppClient
+from tests.graphql_client import AppClient, serving
 from tests.integration.helpers import count_rows, create_campaign, create_character, settled_rows
 from tests.integration.test_sessions_api import START, SUBMIT, act
+from tests.live_server import eventually, settings_for
 
 FORK = """
 mutation($id: ID!, $at: String!) {
@@ -355,3 +358,39 @@ async def test_refused_forks_are_typed_errors_that_change_nothing(
         if code == "INVALID_INPUT":
             assert refused["field"] == "at"
     assert await count_rows(engine) == before
+
+
+async def test_the_fork_event_runs_durable_handlers_on_it_and_copies_run_none(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    # given: a projection-like durable handler on the fork and one on every world change
+    seen: dict[str, list[StoredEvent]] = {"forked": [], "world": []}
+
+    def recording(name: str) -> Any:
+        async def handle(job: Job, ctx: JobContext) -> None:
+            seen[name].append(job.event)
+            async with ctx.unit_of_work() as uow:
+                await uow.commit()
+
+        return handle
+
+    handlers = Handlers()
+    handlers.add_durable("forked", [EventType.CAMPAIGN_FORKED], recording("forked"))
+    handlers.add_durable("world", [EventType.WORLD_STATE_CHANGED], recording("world"))
+    async with serving(settings_for(database_url), handlers) as client:
+        table = await Table(client).set()
+        await table.play(table.session, [act(table.mira, "MOVE", "the cellar")])
+        await table.narrated(table.campaign, 1)
+        history = await table.events(table.campaign)
+        await eventually(lambda: len(seen["world"]) == 1)
+
+        # when
+        branch = await table.fork(history[-1]["cursor"])
+
+        # then
+        await eventually(lambda: bool(seen["forked"]))
+        await settled_rows(engine)
+    [forked] = seen["forked"]
+    assert str(forked.event.stream.id) == branch["id"]
+    assert forked.position == len(history) + 1
+    assert [str(s.event.stream.id) for s in seen["world"]] == [table.campaign]
