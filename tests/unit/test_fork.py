@@ -17,6 +17,7 @@ from novel_engine.domain.events import DomainEvent, EventType, StoredEvent, asks
 from novel_engine.domain.fork import Branch, fork
 from novel_engine.domain.narration import NarrationStatus, Usage
 from novel_engine.domain.session import Action, ActionKind, Session
+from novel_engine.domain.story import PlotPoint
 
 OWNER = Actor(uuid.uuid4())
 GAMEMASTER = Actor(uuid.uuid4())
@@ -39,7 +40,7 @@ class Played:
         for c in self.cast.values():
             self.campaign.add_character(OWNER, c)
         self.log: list[StoredEvent] = []
-        self._keep(self.campaign.events)
+        self.keep(self.campaign.events)
         self.session = Session.start(OWNER, self.campaign, 1)
         self.first = self.session.take_turn(
             OWNER,
@@ -51,16 +52,16 @@ class Played:
             ],
         )
         self.session.narrated(OWNER, self.first, "Mira went down.", "offline", False, Usage())
-        self._keep(self.session.events)
+        self.keep(self.session.events)
         self.world_after_first = json.loads(json.dumps(self.campaign.world_state))
         self.version_after_first = self.campaign.world_version
         self.head_of_first = len(self.log)
         self.second = self.session.take_turn(
             OWNER, self.campaign, self.cast, [Action(self.tam.id, ActionKind.MOVE, "the roof")]
         )
-        self._keep(self.session.events)
+        self.keep(self.session.events)
 
-    def _keep(self, events: list[DomainEvent]) -> None:
+    def keep(self, events: list[DomainEvent]) -> None:
         for event in events:
             self.log.append(StoredEvent(event, len(self.log) + 1))
         events.clear()
@@ -176,3 +177,36 @@ def test_a_character_deleted_since_is_not_in_the_branch_cast() -> None:
     branch = played.fork(len(played.log), alive={played.tam.id})
 
     assert branch.campaign.character_ids == [played.tam.id]
+
+
+def test_a_cut_between_events_written_together_is_refused() -> None:
+    # given: a narration that reached a plot point, written in one commit
+    played = Played()
+    session = played.session
+    session.narrated(
+        OWNER,
+        played.second,
+        "Tam climbed to the roof.",
+        "offline",
+        False,
+        Usage(),
+        reached=PlotPoint.INCITING_INCIDENT,
+    )
+    played.keep(session.events)
+    narrated = [s for s in played.log if s.event.event_type is EventType.TURN_NARRATED][-1]
+    reached = played.log[narrated.position]
+    assert reached.event.event_type is EventType.PLOT_POINT_REACHED
+
+    # when / then: between them is refused, after both is a moment that existed
+    with pytest.raises(InvalidInput) as refused:
+        fork(
+            OWNER,
+            played.campaign,
+            played.log[: narrated.position],
+            "cursor",
+            set(played.cast),
+            reached.event,
+        )
+    assert refused.value.field == "at"
+    branch = fork(OWNER, played.campaign, played.log, "cursor", set(played.cast), None)
+    assert branch.untold == []

@@ -56,16 +56,22 @@ def fork(
     history: Sequence[StoredEvent],
     at: str,
     alive: Collection[uuid.UUID],
+    following: DomainEvent | None = None,
 ) -> Branch:
     """Branch `original` after the last event of `history` (its stream from position 1,
     `at` being that event's cursor). `alive`: the characters that still exist (a character
     deleted since cannot rejoin a cast). OWNER and GAMEMASTER may fork; the forker owns
     the branch, the original's owner (if someone else) directs it as a GAMEMASTER, and
-    every other member at that moment keeps its role."""
+    every other member at that moment keeps its role. `following`: the original's event
+    after the cut, if any (a cut between two events of one commit is refused)."""
     forker = actor.require_user()
     original.ensure_can_direct(actor)
     if not history:
         raise InvalidInput("`at` is not an event of this campaign.", "at")
+    if following is not None and _splits_a_commit(history, following):
+        raise InvalidInput(
+            "`at` falls between two events written together; fork at the last of them.", "at"
+        )
     branch_id = uuid.uuid4()
     names = _names(original.id, branch_id, history)
     told = {
@@ -102,6 +108,31 @@ def fork(
         told={t: uuid.UUID(names[str(t)]) for t in told},
         untold=[t.id for s in sessions for t in s.new_turns if t.narrative is None],
     )
+
+
+def _splits_a_commit(history: Sequence[StoredEvent], following: DomainEvent) -> bool:
+    """Whether the cut's event and `following` were written in one commit, so the moment
+    between them never existed: an AI reaction batch and its world change, a narration
+    and the plot point it reached, a session's resolution and its end. (A turn's own
+    resolution is checked by the fold.)"""
+    cut = history[-1].event
+    if cut.payload.get("aiControlled"):
+        reactions = {
+            s.event.event_id
+            for s in history
+            if s.event.aggregate_id == cut.aggregate_id and s.event.payload.get("aiControlled")
+        }
+        if following.payload.get("aiControlled") and following.aggregate_id == cut.aggregate_id:
+            return True
+        world = following.event_type is EventType.WORLD_STATE_CHANGED
+        return world and following.causation_id in reactions
+    if cut.event_type is EventType.TURN_NARRATED:
+        reached = following.event_type is EventType.PLOT_POINT_REACHED
+        return reached and following.causation_id == cut.event_id
+    if cut.event_type is EventType.PLOT_POINT_REACHED and cut.payload.get("turnId") is None:
+        ended = following.event_type is EventType.SESSION_ENDED
+        return ended and following.payload.get("sessionId") == cut.payload.get("sessionId")
+    return False
 
 
 def _names(

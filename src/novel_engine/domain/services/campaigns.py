@@ -98,14 +98,16 @@ async def fork_campaign(uow: UnitOfWork, actor: Actor, command: ForkCampaign) ->
         head = await uow.history.head(original.id)
         if not 1 <= command.position <= head:
             raise InvalidInput("`at` is not an event of this campaign.", "at")
-        history = await uow.history.read(original.id, command.position)
+        read = await uow.history.read(original.id, min(command.position + 1, head))
+        history, following = read[: command.position], read[command.position :]
         cast = {
             uuid.UUID(s.event.payload["characterId"])
             for s in history
             if s.event.event_type is EventType.CAMPAIGN_CHARACTER_ADDED
         }
         alive = {c.id for c in await uow.characters.get_many(sorted(cast))}
-        branch = fork(actor, original, history, command.at, alive)
+        after = following[0].event if following else None
+        branch = fork(actor, original, history, command.at, alive, after)
         await uow.campaigns.add(branch.campaign)
         for session in branch.sessions:
             await uow.sessions.add(session)
