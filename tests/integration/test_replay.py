@@ -243,3 +243,41 @@ async def test_nothing_to_replay_exits_2_with_a_message(database_url: str) -> No
     assert err.startswith(f"novel-engine: no session {unknown} in ")
     code, out, err = await run_cli(database_url, "replay", "--session", "ferry")
     assert (code, out, err) == (2, "", "novel-engine: 'ferry' is not a session id\n")
+
+
+CHANGE_PERSONALITY = """
+mutation($id: ID!, $v: Int!) {
+  updateCharacter(id: $id, expectedVersion: $v, input: {personality: {
+    openness: 0.0, conscientiousness: 1.0, extraversion: 0.0, agreeableness: 0.0,
+    neuroticism: 1.0
+  }}) { __typename ... on Character { personality { neuroticism } } }
+}
+"""
+
+
+async def test_personalities_changed_after_the_turns_leave_their_replay_identical(
+    database_url: str,
+) -> None:
+    # given: a session played; then its characters' personalities changed (by their owner
+    # here; drift in play is recorded the same way), so today's prompts would differ
+    settings = settings_for(database_url)
+    game, _ = await play(settings)
+    async with live_server(settings) as server:
+        for character in (game.wren, game.mira):
+            found = await server.client.data(
+                "query($id: ID!) { character(id: $id) { version } }",
+                {"id": character["id"]},
+                token=game.ada,
+            )
+            changed = await server.client.data(
+                CHANGE_PERSONALITY,
+                {"id": character["id"], "v": found["character"]["version"]},
+                token=game.ada,
+            )
+            assert changed["updateCharacter"]["personality"] == {"neuroticism": 1.0}
+
+    # when
+    code, out = await replayed(settings, game.session)
+
+    # then: each turn is told with the personalities it was played with
+    assert (code, out) == (0, "turn 1: identical\nturn 2: identical\n")

@@ -285,7 +285,7 @@ query($id: ID!) {
 MAKE_PRIVATE = """
 mutation($id: ID!) {
   updateCharacter(id: $id, input: {visibility: PRIVATE, background: "Mira's secret"},
-                  expectedVersion: 2) { __typename }
+                  expectedVersion: 3) { __typename }
 }
 """
 
@@ -293,8 +293,8 @@ mutation($id: ID!) {
 async def test_a_character_made_private_is_hidden_from_other_members(
     app_client: AppClient,
 ) -> None:
-    # given: Bob's Tam spoke to Ada's Mira (which changed how Mira regards Tam: version 2);
-    # then Ada made Mira private
+    # given: Bob's Tam spoke to Ada's Mira (which changed how Mira regards Tam, version 2,
+    # and began Mira's development, version 3); then Ada made Mira private
     table = await Table(app_client).set()
     turn = await table.submit(table.bob, [act(table.tam, "DIALOGUE", "Hello", [table.mira])])
     assert turn["__typename"] == "Turn", turn

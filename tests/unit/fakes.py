@@ -12,15 +12,18 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign
-from novel_engine.domain.character import Character
+from novel_engine.domain.character import Character, Personality, recorded_personality
+from novel_engine.domain.coherence import Origin, Record, Said
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
-from novel_engine.domain.events import DomainEvent, StoredEvent
+from novel_engine.domain.events import DomainEvent, EventType, StoredEvent
 from novel_engine.domain.narration import NarrativeChunk
+from novel_engine.domain.perception import Belief, Checkpoint
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.tracking import Tracker, TrackingRepository
@@ -42,6 +45,8 @@ class FakeStore:
     story_entries: list[StoryEntry] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
     chunks: list[NarrativeChunk] = field(default_factory=list)
+    checkpoints: dict[tuple[uuid.UUID, str], Checkpoint] = field(default_factory=dict)
+    beliefs: list[tuple[uuid.UUID, Belief]] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
@@ -93,6 +98,12 @@ class FakeRepository(TrackingRepository[A]):
 
 
 class FakeCharacterRepository(FakeRepository[Character]):
+    def __init__(
+        self, table: dict[uuid.UUID, Character], tracker: Tracker, events: list[DomainEvent]
+    ) -> None:
+        super().__init__(table, tracker)
+        self.events = events  # the store's committed events
+
     async def get_many(
         self, character_ids: Sequence[uuid.UUID], *, lock: bool = False
     ) -> list[Character]:
@@ -105,6 +116,16 @@ class FakeCharacterRepository(FakeRepository[Character]):
 
     async def remove(self, character: Character) -> None:
         self._remove(character)
+
+    async def personalities_at(
+        self, character_ids: Sequence[uuid.UUID], moment: datetime
+    ) -> dict[uuid.UUID, Personality]:
+        at = {}
+        for event in self.events:
+            personality = recorded_personality(event)
+            if event.stream.id in character_ids and personality and event.timestamp < moment:
+                at[event.stream.id] = personality
+        return at
 
 
 class FakeStoryRepository(FakeRepository[Story]):
@@ -178,9 +199,13 @@ class FakeNarrationRepository:
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         return [c for c in [*self.store.chunks, *self.pending] if c.turn_id == turn_id]
 
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        return [c for c in [*self.store.chunks, *self.pending] if c.turn_id in turn_ids]
+
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
         written = [*self.store.chunks, *self.pending]
-        if any((c.turn_id, c.sequence) == (chunk.turn_id, chunk.sequence) for c in written):
+        place = (chunk.turn_id, chunk.viewpoint, chunk.sequence)
+        if any((c.turn_id, c.viewpoint, c.sequence) == place for c in written):
             raise ValueError("a chunk's sequence is stored once")
         previous = max((c.cursor for c in written if c.session_id == chunk.session_id), default=0)
         stored = dataclasses.replace(chunk, cursor=len(written) + 1)
@@ -190,6 +215,69 @@ class FakeNarrationRepository:
     def committed(self) -> None:
         self.store.chunks.extend(self.pending)
         self.pending.clear()
+
+
+class FakeCheckpoints:
+    """Checkpoints written straight to the store (tests commit what they project)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def get(
+        self, campaign_id: uuid.UUID, projection: str, *, lock: bool = False
+    ) -> Checkpoint:
+        return self.store.checkpoints.get((campaign_id, projection), Checkpoint(0, 0))
+
+    async def advance(self, campaign_id: uuid.UUID, projection: str, to: Checkpoint) -> None:
+        self.store.checkpoints[(campaign_id, projection)] = to
+
+    async def reset(self, campaign_id: uuid.UUID, projection: str) -> None:
+        self.store.checkpoints.pop((campaign_id, projection), None)
+
+
+class FakeBeliefRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def add(self, campaign_id: uuid.UUID, found: Any) -> None:
+        self.store.beliefs.extend((campaign_id, b) for b in found)
+
+    def _of(
+        self, campaign_id: uuid.UUID, character_id: uuid.UUID, up_to: int | None
+    ) -> list[Belief]:
+        return [
+            b
+            for c, b in self.store.beliefs
+            if c == campaign_id
+            and b.character_id == character_id
+            and (up_to is None or b.position <= up_to)
+        ]
+
+    async def held(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[Belief]:
+        found = self._of(campaign_id, character_id, up_to)
+        return sorted(found, key=lambda b: b.position, reverse=True)[:limit]
+
+    async def perceived(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[StoredEvent]:
+        positions = sorted({b.position for b in self._of(campaign_id, character_id, up_to)})
+        stream = [e for e in self.store.events if e.stream.id == campaign_id]
+        return [StoredEvent(stream[p - 1], p) for p in positions[-limit:]]
+
+    async def forget(self, campaign_id: uuid.UUID) -> None:
+        self.store.beliefs[:] = [(c, b) for c, b in self.store.beliefs if c != campaign_id]
 
 
 class FakeUserRepository(FakeRepository[User]):
@@ -204,6 +292,35 @@ class FakeUserRepository(FakeRepository[User]):
         await super().persist(user)
 
 
+class FakeFactsReader:
+    """The facts of a campaign read from the committed events, every one of them."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def established(
+        self,
+        campaign_id: uuid.UUID,
+        characters: Sequence[uuid.UUID],
+        speakers: Sequence[uuid.UUID],
+    ) -> Record:
+        stream = [e for e in self.store.events if e.stream.id == campaign_id]
+        record = Record()
+        by_key = {"locations": record.placed_by, "conditions": record.hurt_by}
+        said: list[Said] = []
+        for position, event in enumerate(stream, start=1):
+            if event.event_type is EventType.WORLD_STATE_CHANGED:
+                for key, origins in by_key.items():
+                    for character in characters:
+                        if str(character) in (event.payload["changes"].get(key) or {}):
+                            origins[character] = Origin(event.event_id, position)
+            elif event.event_type is EventType.DIALOGUE_EXCHANGED:
+                speaker = uuid.UUID(event.payload["speakerId"])
+                if speaker in speakers:
+                    said.insert(0, Said(speaker, event.payload["message"], event.event_id))
+        return dataclasses.replace(record, said=tuple(said))
+
+
 class FakeUnitOfWork:
     """One transaction over a FakeStore; several may share one store."""
 
@@ -213,12 +330,15 @@ class FakeUnitOfWork:
 
     def _open(self, tracker: Tracker) -> None:
         self._tracker = tracker
-        self.characters = FakeCharacterRepository(self.store.characters, tracker)
+        self.characters = FakeCharacterRepository(self.store.characters, tracker, self.store.events)
         self.stories = FakeStoryRepository(self.store, tracker)
         self.campaigns = FakeCampaignRepository(self.store.campaigns, tracker)
         self.sessions = FakeSessionRepository(self.store, tracker)
         self.users = FakeUserRepository(self.store.users, tracker)
         self.narration = FakeNarrationRepository(self.store)
+        self.checkpoints = FakeCheckpoints(self.store)
+        self.beliefs = FakeBeliefRepository(self.store)
+        self.facts = FakeFactsReader(self.store)
 
     @property
     def published(self) -> list[DomainEvent]:

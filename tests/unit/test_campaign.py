@@ -14,6 +14,7 @@ from novel_engine.domain.errors import (
     VersionConflict,
 )
 from novel_engine.domain.events import EventType
+from novel_engine.domain.perception import Perspective
 
 OWNER = Actor(uuid.uuid4())
 GM = Actor(uuid.uuid4())
@@ -155,3 +156,48 @@ def test_a_deleted_character_leaves_the_cast_because_of_its_deletion() -> None:
     assert removed.causation_id == deletion.event_id
     assert removed.payload["characterId"] == str(mine.id)
     assert removed.payload["version"] == campaign.version
+
+
+def test_through_characters_only_owner_and_gamemasters_see_everything() -> None:
+    campaign = make_campaign()
+    assert all(campaign.sees_everything(a.user_id) for a in (OWNER, GM, COAUTHOR, VIEWER))
+    campaign.events.clear()
+
+    campaign.update_settings(GM, perspective=Perspective.THROUGH_CHARACTERS, strict_coherence=True)
+
+    [changed] = campaign.events
+    assert changed.event_type is EventType.CAMPAIGN_SETTINGS_CHANGED
+    assert changed.payload["changes"] == {
+        "perspective": "through_characters",
+        "strictCoherence": True,
+    }
+    assert changed.payload["previousValues"] == {
+        "perspective": "omniscient",
+        "strictCoherence": False,
+    }
+    assert [
+        campaign.sees_everything(a.user_id) for a in (OWNER, GM, COAUTHOR, VIEWER, OUTSIDER)
+    ] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    # the same settings again change nothing; a co-author changes nothing at all
+    campaign.update_settings(OWNER, perspective=Perspective.THROUGH_CHARACTERS)
+    assert len(campaign.events) == 1
+    with pytest.raises(Forbidden):
+        campaign.update_settings(COAUTHOR, perspective=Perspective.OMNISCIENT)
+
+
+def test_a_world_change_says_who_saw_each_character_move() -> None:
+    campaign = make_campaign()
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    campaign.character_ids.extend([a, b, c])
+    campaign.update_world_state(
+        GM, {"locations": {str(a): "hall", str(b): "hall", str(c): "yard"}}, 1
+    )
+    campaign.update_world_state(GM, {"locations": {str(a): "yard"}}, 2)
+    perceived = campaign.events[-1].payload["perceivedBy"]
+    assert perceived == {"locations": {str(a): sorted([str(a), str(b), str(c)])}}

@@ -186,7 +186,7 @@ def test_using_a_named_skill_well_raises_it_by_one_level_from_experience() -> No
     first = next(t for t in turns if t.outcomes[0].success)
     assert first.outcomes[0].consequences == ("The actor's Cartography rises to 100.",)
     assert mapper.skills == [Skill("Cartography", 100)]
-    [gained] = mapper.events
+    [gained] = [e for e in mapper.events if e.event_type is EventType.CHARACTER_SKILL_GAINED]
     assert gained.payload["acquisitionMethod"] == "experience"
     assert (gained.payload["skillName"], gained.payload["skillLevel"]) == ("Cartography", 100)
 
@@ -210,7 +210,8 @@ def test_a_failed_move_stays_put() -> None:
 def test_talking_to_oneself_or_past_the_coldest_changes_no_relationship() -> None:
     speaker, listener = character("S"), character("L")
     cast = {speaker.id: speaker, listener.id: listener}
-    listener.relationships.append(Relationship(speaker.id, RelationshipType.ENEMY, 0.0))
+    # an enemy's strength is its enmity: at 1.0 no harsh word makes it colder
+    listener.relationships.append(Relationship(speaker.id, RelationshipType.ENEMY, 1.0))
     failed = ActionOutcome(False, 0.1, 0.5, 0.0, 1, "")
 
     to_self = plan(Action(speaker.id, ActionKind.DIALOGUE, "Hm.", (speaker.id,)), failed, cast, {})

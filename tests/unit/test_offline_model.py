@@ -15,6 +15,7 @@ import pytest
 from novel_engine.domain.character import CharacterKind, Personality
 from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.scene import (
+    Held,
     Outcome,
     PersonaView,
     Scene,
@@ -402,3 +403,26 @@ def _input_words(scenes: list[Scene]) -> set[str]:
         text += [f"{c.name} {c.background}" for c in scene.characters]
         text += [f"{a.intent} {a.outcome.description if a.outcome else ''}" for a in scene.actions]
     return set(re.findall(r"[A-Za-z']+", " ".join(text)))
+
+
+def test_asked_a_question_an_agreeable_persona_passes_on_what_it_was_told_attributed() -> None:
+    tess = RIVER_CAST[2]
+    view = replace(
+        spoken_to(tess, "Who keeps this ferry?"),
+        beliefs=(
+            Held("The ford is deep by the mill.", "hearsay", 0.5, "Ivo"),
+            Held("The bridge fell at dawn.", "hearsay", 0.8, "Bram"),
+            Held("Mara said to Tess: “Who keeps this ferry?”", "direct_observation", 1.0),
+        ),
+    )
+    reaction = MODEL.react(view)
+    assert reaction["kind"] == "DIALOGUE"
+    assert reaction["intent"] == "Mara, Bram told me this: The bridge fell at dawn."
+    # a disagreeable one keeps it to itself
+    bram = replace(view, persona=RIVER_CAST[1], scene=spoken_to(RIVER_CAST[1], "Who?").scene)
+    assert "told me" not in MODEL.react(bram)["intent"]
+
+
+def test_a_persona_keeps_clear_of_whoever_its_brief_says_means_it_harm() -> None:
+    view = replace(attack_on(RIVER_CAST[2]), goals=("Stay safe: Ivo means Old Tess harm.",))
+    assert MODEL.react(view) == {"kind": "ACTION", "targetId": "ivo", "intent": "keep clear of Ivo"}

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from novel_engine.domain.events import EventType
 from novel_engine.domain.language import CallRecord, ModelAnswer, ModelRequest
 from novel_engine.domain.messagebus import Job
 from novel_engine.domain.services import storytelling
@@ -23,8 +24,14 @@ from tests.unit.test_story_engine import Context, Continuing, Game, Reader, a_ga
 
 
 async def played(game: Game, turn: Turn, **answers: CallRecord) -> PlayedTurn:
-    setting = await storytelling.setting(FakeUnitOfWork(game.store), game.session_id, turn.id)
+    """The turn as the session log reads it: its personas' briefs as of its resolution."""
     events = await Reader(game.store).about(turn.id)
+    resolved = next(
+        e.position for e in events if e.event.event_type is EventType.INTERACTION_RESOLVED
+    )
+    setting = await storytelling.setting(
+        FakeUnitOfWork(game.store), game.session_id, turn.id, briefs_at=resolved
+    )
     return PlayedTurn(setting, events, {}, answers)
 
 

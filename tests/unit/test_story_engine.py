@@ -62,15 +62,21 @@ class Reader:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
+    def _stored(self) -> list[StoredEvent]:
+        """Every event with its position in its own stream, in commit order."""
+        counts: dict[uuid.UUID, int] = {}
+        stored = []
+        for e in self.store.events:
+            counts[e.stream.id] = counts.get(e.stream.id, 0) + 1
+            stored.append(StoredEvent(e, counts[e.stream.id]))
+        return stored
+
     async def about(self, aggregate_id: uuid.UUID) -> list[StoredEvent]:
-        return [
-            StoredEvent(e, n)
-            for n, e in enumerate(self.store.events, 1)
-            if e.aggregate_id == aggregate_id
-        ]
+        return [s for s in self._stored() if s.event.aggregate_id == aggregate_id]
 
     async def read(self, stream_id: uuid.UUID, after: int, limit: int) -> list[StoredEvent]:
-        raise NotImplementedError
+        found = [s for s in self._stored() if s.event.stream.id == stream_id]
+        return [s for s in found if s.position > after][:limit]
 
     async def head(self, stream_id: uuid.UUID) -> int:
         raise NotImplementedError
@@ -100,9 +106,9 @@ class Game:
             self.table.uow, self.table.bob, SubmitTurn(self.session_id, actions)
         )
         [resolved] = [
-            StoredEvent(e, 1)
-            for e in self.store.events
-            if e.event_type is EventType.INTERACTION_RESOLVED and e.aggregate_id == turn.id
+            stored
+            for stored in await Reader(self.store).about(turn.id)
+            if stored.event.event_type is EventType.INTERACTION_RESOLVED
         ]
         return turn, Job(uuid.uuid4(), "story", resolved, 1, 5, None)
 

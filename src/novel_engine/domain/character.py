@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from novel_engine.domain import development as dev
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.errors import AlreadyExists, Forbidden, InvalidInput
@@ -132,6 +133,8 @@ class Character(Aggregate):
     visibility: Visibility
     skills: list[Skill] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
+    # How play has developed the personality; None until the character first plays.
+    development: dev.Development | None = None
 
     @classmethod
     def create(cls, actor: Actor, command: CreateCharacter) -> Character:
@@ -195,6 +198,9 @@ class Character(Aggregate):
         previous = {k: _event_value(getattr(self, k)) for k in changed}
         for key, value in changed.items():
             setattr(self, key, value)
+        if "personality" in changed:
+            # The owner's personality is the new starting point: play drifts from it.
+            self.development = None
         self._touch()
         self._record(
             actor,
@@ -304,6 +310,36 @@ class Character(Aggregate):
             )
         self._set_relationship(actor, relationship, "play", caused_by)
 
+    def develop_through_play(
+        self, actor: Actor, signals: list[dev.Signal], caused_by: DomainEvent
+    ) -> None:
+        """An action told this character `signals`: its runs of outcomes go on, and a
+        run that completes drifts its personality, recorded with the events that made
+        the run. Like `learn_from_play`, the rules decide this, not the owner."""
+        developed, evolution = dev.observe(
+            self.development, self.personality.as_dict(), signals, caused_by.event_id
+        )
+        if developed == self.development:
+            return
+        self.development = developed
+        self._touch()
+        if evolution is None:
+            return
+        self.personality = Personality(**evolution.traits)
+        self._record(
+            actor,
+            EventType.CHARACTER_PERSONALITY_EVOLVED,
+            {
+                "characterId": str(self.id),
+                "traitChanges": evolution.trait_changes,
+                "triggeringEvents": [str(e) for e in evolution.triggering_events],
+                "evolutionReason": evolution.reason,
+                "personality": self.personality.as_dict(),
+                "version": self.version,
+            },
+            caused_by=caused_by,
+        )
+
     def _set_skill(
         self,
         actor: Actor,
@@ -357,6 +393,28 @@ class Character(Aggregate):
             },
             caused_by=caused_by,
         )
+
+
+# The events that set a character's personality, each saying what it became.
+PERSONALITY_EVENTS = (
+    EventType.CHARACTER_CREATED,
+    EventType.CHARACTER_UPDATED,
+    EventType.CHARACTER_PERSONALITY_EVOLVED,
+)
+
+
+def recorded_personality(event: DomainEvent) -> Personality | None:
+    """The personality a character's event says it had from then on, if it says."""
+    payload = event.payload
+    if event.event_type is EventType.CHARACTER_CREATED:
+        traits = payload.get("personalityTraits")
+    elif event.event_type is EventType.CHARACTER_UPDATED:
+        traits = (payload.get("changes") or {}).get("personality")
+    elif event.event_type is EventType.CHARACTER_PERSONALITY_EVOLVED:
+        traits = payload.get("personality")
+    else:
+        traits = None
+    return Personality(**traits) if isinstance(traits, dict) else None
 
 
 def _event_value(value: object) -> object:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from novel_engine.domain.coherence import CoherenceWarning
 
 
 class ErrorCode(Enum):
@@ -17,6 +22,7 @@ class ErrorCode(Enum):
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     SESSION_NOT_ACTIVE = "SESSION_NOT_ACTIVE"
     CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
+    COHERENCE_VIOLATION = "COHERENCE_VIOLATION"
 
 
 class DomainError(Exception):
@@ -101,3 +107,18 @@ class ConcurrentChange(DomainError):
 
     def __init__(self) -> None:
         super().__init__("Another change crossed this one; nothing was written. Try again.")
+
+
+class CoherenceViolation(DomainError):
+    """The turn contradicts what the story established, and the campaign is in strict
+    mode: nothing was played or written. `warnings` says what and which events."""
+
+    code = ErrorCode.COHERENCE_VIOLATION
+
+    def __init__(self, warnings: Sequence[CoherenceWarning]) -> None:
+        blocking = next(w for w in warnings if w.blocks)
+        super().__init__(
+            f"This campaign refuses incoherent turns. {blocking.message}",
+            f"actions.{blocking.action_index}",
+        )
+        self.warnings = tuple(warnings)

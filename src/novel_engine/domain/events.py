@@ -25,6 +25,7 @@ class EventType(Enum):
     CHARACTER_SKILL_GAINED = "characters.character.skill-gained"
     CHARACTER_RELATIONSHIP_FORMED = "characters.character.relationship-formed"
     CHARACTER_RELATIONSHIP_ENDED = "characters.character.relationship-ended"
+    CHARACTER_PERSONALITY_EVOLVED = "characters.character.personality-evolved"
     STORY_CREATED = "narratives.story.created"
     STORY_EVENT_ADDED = "narratives.story.event-added"
     STORY_CHARACTER_REMOVED = "narratives.story.character-removed"
@@ -35,6 +36,8 @@ class EventType(Enum):
     STORY_GENERATION_FAILED = "narratives.story.generation-failed"
     STORY_COMPILED = "narratives.story.compiled"
     TURN_NARRATED = "narratives.turn.narrated"
+    # A turn told from one character's point of view (through-characters campaigns).
+    TURN_VIEWPOINT_NARRATED = "narratives.turn.viewpoint-narrated"
     CAMPAIGN_CREATED = "campaigns.campaign.created"
     CAMPAIGN_MEMBER_ADDED = "campaigns.campaign.member-added"
     CAMPAIGN_CHARACTER_ADDED = "campaigns.campaign.character-added"

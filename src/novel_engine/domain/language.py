@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from novel_engine.domain.scene import PersonaView, Scene
+from novel_engine.domain.scene import PersonaView, Scene, ViewpointScene
 from novel_engine.domain.writing import Manuscript, StoryBrief
 
 JsonSchema = Mapping[str, object]
@@ -30,7 +30,7 @@ class CallKey:
     turn_id: uuid.UUID | None = None
 
 
-Subject = Scene | PersonaView | StoryBrief | Manuscript
+Subject = Scene | ViewpointScene | PersonaView | StoryBrief | Manuscript
 
 
 @dataclass(frozen=True)

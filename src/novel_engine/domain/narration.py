@@ -4,6 +4,7 @@ answered, and the usage of the models that wrote them."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -21,7 +22,10 @@ class NarrationStatus(Enum):
 @dataclass(frozen=True)
 class NarrativeChunk:
     """A piece of a turn's prose, in the order written. `cursor` is its place in the
-    session's narration (increasing across turns), set once the chunk is stored."""
+    session's narration (increasing across turns, every telling), set once the chunk is
+    stored. `viewpoint` is the character whose point of view the telling is written
+    from, None for the omniscient prose; each telling has its own sequence and its own
+    last (`done`) chunk."""
 
     session_id: uuid.UUID
     turn_id: uuid.UUID
@@ -29,6 +33,49 @@ class NarrativeChunk:
     text: str
     done: bool = False
     cursor: int = 0
+    viewpoint: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Viewpoints:
+    """Which tellings of the story a reader gets: the omniscient prose (`characters` is
+    None), or the tellings from the points of view of these characters, nothing else."""
+
+    characters: frozenset[uuid.UUID] | None = None
+
+    @classmethod
+    def omniscient(cls) -> Viewpoints:
+        return cls(None)
+
+    @classmethod
+    def of(cls, characters: Iterable[uuid.UUID]) -> Viewpoints:
+        return cls(frozenset(characters))
+
+    def shows(self, viewpoint: uuid.UUID | None) -> bool:
+        """Whether the reader gets the telling from `viewpoint` (None: the omniscient)."""
+        if self.characters is None:
+            return viewpoint is None
+        return viewpoint is not None and viewpoint in self.characters
+
+
+def told_to(chunks: Iterable[NarrativeChunk], viewpoints: Viewpoints) -> str | None:
+    """A turn's finished tellings that `viewpoints` shows, each whole, joined by a blank
+    line in the order written; None when there is none."""
+    shown = sorted((c for c in chunks if viewpoints.shows(c.viewpoint)), key=lambda c: c.cursor)
+    finished = {c.viewpoint for c in shown if c.done}
+    texts: dict[uuid.UUID | None, str] = {}
+    for chunk in shown:
+        if chunk.viewpoint in finished:
+            texts[chunk.viewpoint] = texts.get(chunk.viewpoint, "") + chunk.text
+    return "\n\n".join(texts.values()) if texts else None
+
+
+def in_progress(chunks: Iterable[NarrativeChunk], viewpoints: Viewpoints) -> list[NarrativeChunk]:
+    """Of a turn's chunks, those of the reader's tellings still being written (a telling
+    whose last chunk is stored is over), in cursor order."""
+    shown = [c for c in chunks if viewpoints.shows(c.viewpoint)]
+    over = {c.viewpoint for c in shown if c.done}
+    return sorted((c for c in shown if c.viewpoint not in over), key=lambda c: c.cursor)
 
 
 @dataclass(frozen=True)

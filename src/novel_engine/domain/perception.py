@@ -88,6 +88,11 @@ class Checkpoint:
     turn: int
 
 
+# The projection of a campaign's events into its characters' beliefs (its checkpoint's
+# name; its turn is the campaign's game time as far as beliefs go).
+BELIEFS_PROJECTION = "beliefs"
+
+
 # The world's keys that say something about one character each, by character id.
 PER_CHARACTER_KEYS = ("locations", "conditions")
 
@@ -132,6 +137,10 @@ def perceive(
         return _world_change_seen(payload, {str(v) for v in seeing})
     if event_type in _SKELETONS:
         return _skeleton(event_type, payload)
+    if event_type is EventType.TURN_VIEWPOINT_NARRATED:
+        # A turn told from one character's point of view is that character's alone.
+        told_to = payload.get("viewpointCharacterId")
+        return payload if told_to and told_to in {str(v) for v in seeing} else None
     return None  # the omniscient prose, and anything without a rule
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
-    from novel_engine.domain.character import Character
+    from novel_engine.domain.character import Character, Personality
+    from novel_engine.domain.coherence import Record
     from novel_engine.domain.events import StoredEvent
     from novel_engine.domain.narration import NarrativeChunk
-    from novel_engine.domain.perception import Checkpoint
+    from novel_engine.domain.perception import Belief, Checkpoint
     from novel_engine.domain.session import Session, Turn
     from novel_engine.domain.story import Story
     from novel_engine.domain.user import User
@@ -44,6 +46,13 @@ class CharacterRepository(Protocol):
 
     async def relating_to(self, character_id: uuid.UUID) -> list[Character]:
         """Load for change the characters with a relationship to this one."""
+        ...
+
+    async def personalities_at(
+        self, character_ids: Sequence[uuid.UUID], moment: datetime
+    ) -> dict[uuid.UUID, Personality]:
+        """Each character's personality as its events had set it before `moment`
+        (creation, owners' updates, drift in play); left out when none had."""
         ...
 
     async def remove(self, character: Character) -> None: ...
@@ -93,7 +102,11 @@ class NarrationRepository(Protocol):
     """A turn's prose as it is written, chunk by chunk."""
 
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
-        """The turn's chunks so far, in order."""
+        """The turn's chunks so far, of every telling, in the order written."""
+        ...
+
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        """The chunks of several turns, of every telling, in the order written."""
         ...
 
     async def add(self, chunk: NarrativeChunk) -> tuple[NarrativeChunk, int]:
@@ -117,8 +130,9 @@ class NarrativeReader(Protocol):
         ...
 
     async def current(self, session_id: uuid.UUID) -> tuple[list[NarrativeChunk], int]:
-        """The chunks so far of the turn being narrated (none when no narration is under
-        way), and the session's last cursor."""
+        """The chunks so far of the last turn narrated, of every telling (a reader keeps
+        those of its tellings still under way: `narration.in_progress`), and the
+        session's last cursor."""
         ...
 
 
@@ -162,6 +176,51 @@ class CampaignHistory(Protocol):
         ...
 
 
+class FactsReader(Protocol):
+    """What a campaign's events established, for the coherence check of a turn."""
+
+    async def established(
+        self,
+        campaign_id: uuid.UUID,
+        characters: Sequence[uuid.UUID],
+        speakers: Sequence[uuid.UUID],
+    ) -> Record:
+        """The latest event that set each character's location and condition, and what
+        the speakers said, newest first. Bounded: it reads back from the newest event
+        only so far (a fact older than that has no event named)."""
+        ...
+
+
+class BeliefRepository(Protocol):
+    """What each character of a campaign believes (the beliefs projection)."""
+
+    async def add(self, campaign_id: uuid.UUID, found: Sequence[Belief]) -> None: ...
+
+    async def held(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[Belief]:
+        """Newest first; with `up_to`, only those from events at or before it."""
+        ...
+
+    async def perceived(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        limit: int,
+        *,
+        up_to: int | None = None,
+    ) -> list[StoredEvent]:
+        """The latest events the character perceived, oldest first, as stored."""
+        ...
+
+    async def forget(self, campaign_id: uuid.UUID) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: aggregates' changes and their events commit together."""
 
@@ -188,6 +247,12 @@ class UnitOfWork(Protocol):
 
     @property
     def history(self) -> CampaignHistory: ...
+
+    @property
+    def facts(self) -> FactsReader: ...
+
+    @property
+    def beliefs(self) -> BeliefRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

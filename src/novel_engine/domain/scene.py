@@ -99,15 +99,47 @@ class Scene:
 
 
 @dataclass(frozen=True)
+class Held:
+    """One belief as a persona's brief gives it: what, how it was learned (a
+    KnowledgeSource value), how sure it is now, and who told it ("" when no one)."""
+
+    statement: str
+    source: str
+    reliability: float
+    told_by: str = ""
+
+
+@dataclass(frozen=True)
 class PersonaView:
     """What one character witnessed this turn, from which it reacts."""
 
     persona: SceneCharacter
     scene: Scene
+    # From its turn brief: what it believes (newest first), what it perceived in earlier
+    # turns (oldest first), and what it wants.
+    beliefs: tuple[Held, ...] = ()
+    recollections: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.persona.id not in {c.id for c in self.scene.characters}:
             raise InvalidInput("A persona reacts only to a scene it is present in.", "persona")
+
+    def seed(self) -> int:
+        return seed_of(self)
+
+
+@dataclass(frozen=True)
+class ViewpointScene:
+    """A turn as one character perceived it, to be told from its point of view: the
+    scene holds only the actions it perceived and the characters they involve."""
+
+    viewpoint: SceneCharacter
+    scene: Scene
+
+    def __post_init__(self) -> None:
+        if self.viewpoint.id not in {c.id for c in self.scene.characters}:
+            raise InvalidInput("A viewpoint character is part of its own scene.", "viewpoint")
 
     def seed(self) -> int:
         return seed_of(self)

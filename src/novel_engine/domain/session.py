@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from novel_engine.domain import director
+from novel_engine.domain import coherence, development, director
 from novel_engine.domain.actions import Action as Action
 from novel_engine.domain.actions import ActionKind as ActionKind
 from novel_engine.domain.actions import ActionOutcome as ActionOutcome
@@ -23,7 +23,12 @@ from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import DIRECTING_ROLES, Campaign
 from novel_engine.domain.character import Character, Relationship, Skill
 from novel_engine.domain.consequences import Bond, Change, Hurt, Learned, Moved, describe, plan
-from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
+from novel_engine.domain.errors import (
+    CoherenceViolation,
+    Forbidden,
+    InvalidInput,
+    SessionNotActive,
+)
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.narration import NarrationStatus, PersonaReply, Reaction, Usage
 from novel_engine.domain.perception import source_reliability
@@ -80,6 +85,8 @@ class Turn:
     narration_error: str | None = None
     model_used: str | None = None
     fallback: bool = False
+    # What the coherence check found in the turn as submitted.
+    warnings: tuple[coherence.CoherenceWarning, ...] = ()
 
 
 def request_hash(actions: list[Action]) -> str:
@@ -169,11 +176,18 @@ class Session(Aggregate):
         cast: dict[uuid.UUID, Character],
         actions: list[Action],
         idempotency_key: str | None = None,
+        record: coherence.Record | None = None,
     ) -> Turn:
-        """Resolve the actions in order; `cast` holds the campaign's characters involved."""
+        """Resolve the actions in order; `cast` holds the campaign's characters involved,
+        `record` what the campaign's events established about them. The turn is first
+        held against the established facts: it carries what the check found, and a
+        campaign in strict mode refuses it when that includes an ERROR."""
         role = campaign.ensure_can_play(actor)
         self._ensure_active()
         self._check_actions(actor, role in DIRECTING_ROLES, campaign, cast, actions)
+        warnings = coherence.check(actions, campaign.world_state, record or coherence.Record())
+        if campaign.strict_coherence and any(w.blocks for w in warnings):
+            raise CoherenceViolation(warnings)
         self.turn_count += 1
         self._touch()
         turn = Turn(
@@ -187,6 +201,7 @@ class Session(Aggregate):
             correlation_id=actor.correlation_id,
             idempotency_key=check_idempotency_key(idempotency_key),
             request_hash=request_hash(actions),
+            warnings=tuple(warnings),
         )
         turn = replace(turn, outcomes=self._resolve(actor, campaign, cast, turn))
         self.new_turns.append(turn)
@@ -296,6 +311,7 @@ class Session(Aggregate):
         )
         for change in changes:
             play.enact(change, performed)
+        play.develop(action, outcome.success, performed)
         return outcome, performed
 
     def react(
@@ -354,11 +370,16 @@ class Session(Aggregate):
         fallback: bool,
         usage: Usage,
         reached: PlotPoint | None = None,
+        *,
+        final: bool = True,
     ) -> Turn:
         """The chronicler finished: the whole text is saved on the turn, once; with it,
-        the plot point the turn reached, if any."""
+        the plot point the turn reached, if any. Not `final` when tellings from the
+        characters' points of view are still to be written: the turn stays STREAMING."""
         if turn.narration_status in (NarrationStatus.DONE, NarrationStatus.FAILED):
             raise InvalidInput("This turn's narration is already over.", "turnId")
+        if turn.narrative is not None:
+            raise InvalidInput("This turn's omniscient prose is already written.", "turnId")
         narrated = self._record(
             actor,
             EventType.TURN_NARRATED,
@@ -379,11 +400,50 @@ class Session(Aggregate):
             self._reach(actor, reached, turn, _first_sentence(text), caused_by=narrated)
         return self._change_turn(
             turn,
-            narration_status=NarrationStatus.DONE,
+            narration_status=NarrationStatus.DONE if final else NarrationStatus.STREAMING,
             narrative=text,
             model_used=model_used,
             fallback=fallback,
         )
+
+    def viewpoint_narrated(
+        self,
+        actor: Actor,
+        turn: Turn,
+        viewpoint: uuid.UUID,
+        text: str,
+        model_used: str,
+        fallback: bool,
+        usage: Usage,
+        *,
+        final: bool,
+    ) -> Turn:
+        """The turn told from `viewpoint`'s point of view is written, after the omniscient
+        prose; the `final` one ends the turn's narration (DONE)."""
+        if turn.narration_status in (NarrationStatus.DONE, NarrationStatus.FAILED):
+            raise InvalidInput("This turn's narration is already over.", "turnId")
+        if turn.narrative is None:
+            raise InvalidInput("A turn is told whole before from any viewpoint.", "turnId")
+        self._record(
+            actor,
+            EventType.TURN_VIEWPOINT_NARRATED,
+            {
+                "turnId": str(turn.id),
+                "sessionId": str(self.id),
+                "campaignId": str(self.campaign_id),
+                "turnNumber": turn.number,
+                "viewpointCharacterId": str(viewpoint),
+                "text": text,
+                "wordCount": len(text.split()),
+                "modelUsed": model_used,
+                "fallback": fallback,
+                "usage": usage.as_dict(),
+            },
+            about=(AggregateType.INTERACTION, turn.id),
+        )
+        if not final:
+            return turn
+        return self._change_turn(turn, narration_status=NarrationStatus.DONE)
 
     def _reach(
         self,
@@ -412,6 +472,12 @@ class Session(Aggregate):
             about=(AggregateType.CAMPAIGN, self.campaign_id),
             caused_by=caused_by,
         )
+
+    def narration_finished(self, turn: Turn) -> Turn:
+        """Every telling of the turn is written: its narration is DONE."""
+        if turn.narrative is None:
+            raise InvalidInput("This turn has not been told yet.", "turnId")
+        return self._change_turn(turn, narration_status=NarrationStatus.DONE)
 
     def narration_failed(self, turn: Turn, reason: str) -> Turn:
         """The turn will not be narrated: it says why rather than stay pending."""
@@ -485,6 +551,13 @@ class _Play:
         elif isinstance(change, Learned):
             skill = Skill(change.skill, change.level)
             self.cast[change.character_id].learn_from_play(self.actor, skill, context, cause)
+
+    def develop(self, action: Action, success: bool, cause: DomainEvent) -> None:
+        """What the action says about each character taking part goes on its runs of
+        outcomes; a run that completes drifts its personality (domain/development.py)."""
+        for character_id, signals in development.signals(action, success).items():
+            if character_id in self.cast:
+                self.cast[character_id].develop_through_play(self.actor, signals, cause)
 
 
 def _first_sentence(text: str) -> str:

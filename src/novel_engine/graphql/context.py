@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar, cast
 import strawberry
 
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.ports import PasswordHasher, UnitOfWork
 from novel_engine.domain.principal import Principal
 from novel_engine.graphql.loaders import Loader
@@ -36,6 +37,17 @@ class Services:
     live: LiveEvents
     presence: Presence
     narrative: NarrativeFeeds
+    # A unit of work that only reads: no write lock, no commit.
+    reading: Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """What a live group sees while one of its events is rendered: the campaign it
+    follows, through its viewpoint (the events it reaches, such as causes, too)."""
+
+    campaign_id: uuid.UUID
+    perceive: Callable[[StoredEvent], StoredEvent | None]
 
 
 @dataclass
@@ -47,6 +59,8 @@ class RequestContext:
     # Labels the request in logs (an HTTP client may choose it); never a correlation id.
     request_tag: str | None = None
     operation_name_given: bool = True
+    # Set for an event rendered for a live group, which has no viewer of its own.
+    live_view: LiveView | None = None
     _loaders: dict[type[Loader[Any, Any]], Loader[Any, Any]] = field(
         default_factory=dict, init=False, repr=False
     )

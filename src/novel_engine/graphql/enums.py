@@ -12,6 +12,8 @@ from novel_engine.domain.character import (
     SkillAcquisition,
     Visibility,
 )
+from novel_engine.domain.coherence import Rule as CoherenceRule
+from novel_engine.domain.coherence import Severity as CoherenceSeverity
 from novel_engine.domain.errors import ErrorCode
 from novel_engine.domain.events import AggregateType
 from novel_engine.domain.messagebus import JobStatus
@@ -41,12 +43,16 @@ for _enum in (
     KnowledgeSource,
 ):
     strawberry.enum(_enum)
+strawberry.enum(CoherenceSeverity, name="CoherenceSeverity")
+strawberry.enum(CoherenceRule, name="CoherenceRule")
 
 __all__ = [
     "ActionKind",
     "AggregateType",
     "CampaignRole",
     "CharacterKind",
+    "CoherenceRule",
+    "CoherenceSeverity",
     "ErrorCode",
     "GenerationStatus",
     "Genre",

@@ -26,6 +26,7 @@ from novel_engine.graphql.extensions import ErrorPolicy, RequireOperationName
 from novel_engine.graphql.identity.mutations import IdentityMutation
 from novel_engine.graphql.identity.queries import IdentityQuery
 from novel_engine.graphql.limits import operation_limits
+from novel_engine.graphql.perception.queries import PerceptionQuery
 from novel_engine.graphql.sessions.mutations import SessionsMutation
 from novel_engine.graphql.sessions.queries import SessionsQuery
 from novel_engine.graphql.sessions.subscriptions import SessionsSubscription
@@ -41,7 +42,15 @@ OPERATION_LIMITS = operation_limits(MAX_DEPTH, MAX_ALIASES)
 log = logging.getLogger(__name__)
 
 Query = merge_types(
-    "Query", (IdentityQuery, CharactersQuery, StoriesQuery, CampaignsQuery, SessionsQuery)
+    "Query",
+    (
+        IdentityQuery,
+        CharactersQuery,
+        StoriesQuery,
+        CampaignsQuery,
+        SessionsQuery,
+        PerceptionQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",

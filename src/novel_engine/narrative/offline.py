@@ -3,9 +3,10 @@ and no weights. It is the default model, so the engine runs with no key and repl
 session byte for byte.
 
 It implements the domain's `LanguageModel` port by answering from the request's
-structured `subject` (a Scene to narrate, a PersonaView to react from, a StoryBrief to
-write, a Manuscript to assess), never by parsing the prompt. Token counts are words,
-counted the same way for prompt and answer.
+structured `subject` (a Scene to narrate, a ViewpointScene to tell from one
+character's point of view, a PersonaView to react from, a StoryBrief to write, a
+Manuscript to assess), never by parsing the prompt. Token counts are words, counted the
+same way for prompt and answer.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from novel_engine.domain.language import ModelAnswer, ModelRequest, StreamPiece
-from novel_engine.domain.scene import PersonaView, Scene
+from novel_engine.domain.scene import PersonaView, Scene, ViewpointScene
 from novel_engine.domain.writing import Manuscript, StoryBrief
 from novel_engine.narrative.assessment import assess
-from novel_engine.narrative.prose import compose, render
+from novel_engine.narrative.prose import compose, compose_viewpoint, render
 from novel_engine.narrative.reaction import react
 from novel_engine.narrative.storywriter import write_story
 
@@ -38,6 +39,11 @@ class OfflineModel:
     def narrate_stream(self, scene: Scene) -> Iterator[str]:
         """The same text as `narrate`, a sentence at a time."""
         return render(compose(scene))
+
+    def narrate_viewpoint(self, view: ViewpointScene) -> Iterator[str]:
+        """The turn told from one character's point of view, a sentence at a time: the
+        same view always gives the same text."""
+        return render(compose_viewpoint(view))
 
     def react(self, view: PersonaView) -> dict[str, Any]:
         """The persona's reaction to what it witnessed, validated structured output."""
@@ -60,6 +66,8 @@ class OfflineModel:
             text = json.dumps(data)
         elif isinstance(subject, Scene):
             text = self.narrate(subject)
+        elif isinstance(subject, ViewpointScene):
+            text = "".join(self.narrate_viewpoint(subject))
         elif isinstance(subject, StoryBrief):
             text = self.write(subject)
         elif isinstance(subject, Manuscript):
@@ -70,11 +78,16 @@ class OfflineModel:
         return self._answer(request, text, time.perf_counter() - started, data)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPiece]:
-        if not isinstance(request.subject, Scene):
+        subject = request.subject
+        if isinstance(subject, Scene):
+            told = self.narrate_stream(subject)
+        elif isinstance(subject, ViewpointScene):
+            told = self.narrate_viewpoint(subject)
+        else:
             raise ValueError("the offline model streams only the narration of a scene")
         started = time.perf_counter()
         pieces = []
-        for piece in self.narrate_stream(request.subject):
+        for piece in told:
             pieces.append(piece)
             yield piece
         yield self._answer(request, "".join(pieces), time.perf_counter() - started, None)

@@ -5,7 +5,14 @@ subject, so every model is told the same facts and nothing more."""
 from __future__ import annotations
 
 from novel_engine.domain.language import CallKey, JsonSchema, ModelRequest
-from novel_engine.domain.scene import PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.scene import (
+    Held,
+    PersonaView,
+    Scene,
+    SceneAction,
+    SceneCharacter,
+    ViewpointScene,
+)
 from novel_engine.domain.session import ActionKind
 from novel_engine.domain.story import QUALITY_CRITERIA
 from novel_engine.domain.writing import Manuscript, StoryBrief
@@ -38,6 +45,15 @@ NARRATOR = (
     "past tense, third person, two to four short paragraphs. Use only what happened: the "
     "names, places, outcomes and spoken lines given. Quote spoken lines word for word. "
     "Invent no new characters and no events beyond those listed. No headings, no lists."
+)
+
+VIEWPOINT_NARRATOR = (
+    "You are the chronicler of a collaborative story. Write the turn below from the point "
+    "of view of the character named as the viewpoint: close third person, past tense, two "
+    "to four short paragraphs, in the style given. Tell only what that character perceived, "
+    "which is all that is listed: the names, place, outcomes and spoken lines given. Quote "
+    "spoken lines word for word. Invent no new characters and no events beyond those "
+    "listed. No headings, no lists."
 )
 
 CONTINUE = "The prose written so far (continue it exactly where it stops; do not repeat it):"
@@ -107,7 +123,35 @@ def assessment_request(manuscript: Manuscript, key: CallKey) -> ModelRequest:
 def narration_request(scene: Scene, key: CallKey, *, so_far: str = "") -> ModelRequest:
     """The chronicler's request for a turn. With `so_far` (text already streamed before a
     restart) the model is asked to continue it rather than start again."""
-    lines = [
+    return _telling(NARRATOR, _scene_lines(scene), scene, key, so_far)
+
+
+def viewpoint_narration_request(
+    view: ViewpointScene, key: CallKey, *, so_far: str = ""
+) -> ModelRequest:
+    """The chronicler's request for a turn told from one character's point of view: the
+    scene holds only what that character perceived."""
+    lines = [f"Viewpoint: {_portrait(view.viewpoint)}", *_scene_lines(view.scene)]
+    return _telling(VIEWPOINT_NARRATOR, lines, view, key, so_far)
+
+
+def _telling(
+    system: str, lines: list[str], subject: Scene | ViewpointScene, key: CallKey, so_far: str
+) -> ModelRequest:
+    if so_far:
+        lines = [*lines, CONTINUE, so_far]
+    return ModelRequest(
+        system=system,
+        prompt="\n".join(line for line in lines if line),
+        key=key,
+        temperature=0.8,
+        max_tokens=900,
+        subject=subject,
+    )
+
+
+def _scene_lines(scene: Scene) -> list[str]:
+    return [
         f"Genre: {scene.genre.value}. Tone: {scene.tone.value}.",
         f"Style: {scene.narration_style}" if scene.narration_style else "",
         f"Place: {scene.place}."
@@ -119,16 +163,6 @@ def narration_request(scene: Scene, key: CallKey, *, so_far: str = "") -> ModelR
         "What happened, in order:",
         *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
     ]
-    if so_far:
-        lines += [CONTINUE, so_far]
-    return ModelRequest(
-        system=NARRATOR,
-        prompt="\n".join(line for line in lines if line),
-        key=key,
-        temperature=0.8,
-        max_tokens=900,
-        subject=scene,
-    )
 
 
 def continued_from(prompt: str, fresh: ModelRequest) -> str | None:
@@ -147,6 +181,12 @@ def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
         f"Genre: {scene.genre.value}. Tone: {scene.tone.value}. You are at {scene.place}.",
         "Present with you:" if others else "No one else is here.",
         *(f"- {c.name} (id {c.id})" for c in others),
+        *_section(
+            "What you believe (how you know it, how sure you are now):",
+            tuple(_belief(b) for b in view.beliefs),
+        ),
+        *_section("What you remember of earlier turns:", view.recollections),
+        *_section("What you want:", view.goals),
         "What you witnessed this turn, in order:",
         *(f"{n}. {_told(scene, a)}" for n, a in enumerate(scene.actions, 1)),
         f"How does {persona.name} react? One JSON object.",
@@ -160,6 +200,15 @@ def reaction_request(view: PersonaView, key: CallKey) -> ModelRequest:
         schema=REACTION_SCHEMA,
         subject=view,
     )
+
+
+def _belief(held: Held) -> str:
+    told = f", told by {held.told_by}" if held.told_by else ""
+    return f"{held.statement} ({held.source.replace('_', ' ')}, {held.reliability:.2f}{told})"
+
+
+def _section(title: str, lines: tuple[str, ...]) -> list[str]:
+    return [title, *(f"- {line}" for line in lines)] if lines else []
 
 
 def _portrait(character: SceneCharacter) -> str:

@@ -7,7 +7,7 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 
-from novel_engine.domain.scene import Outcome, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.scene import Outcome, Scene, SceneAction, SceneCharacter, ViewpointScene
 from novel_engine.domain.session import ActionKind
 from novel_engine.narrative import vocabulary as words
 
@@ -28,6 +28,13 @@ def compose(scene: Scene) -> list[list[str]]:
     return _Composer(scene).paragraphs()
 
 
+def compose_viewpoint(view: ViewpointScene) -> list[list[str]]:
+    """The turn told close on one character: it opens with what that character took in
+    of the place and closes on what it was left with; its scene holds only what it
+    perceived."""
+    return _Composer(view.scene, view.viewpoint, view.seed()).paragraphs()
+
+
 def render(paragraphs: Sequence[Sequence[str]]) -> Iterator[str]:
     """Pieces that join to the full text: each sentence with the space or break after it."""
     for p_index, paragraph in enumerate(paragraphs):
@@ -40,9 +47,12 @@ def render(paragraphs: Sequence[Sequence[str]]) -> Iterator[str]:
 
 
 class _Composer:
-    def __init__(self, scene: Scene) -> None:
+    def __init__(
+        self, scene: Scene, viewpoint: SceneCharacter | None = None, seed: int | None = None
+    ) -> None:
         self.scene = scene
-        self.rng = random.Random(scene.seed())
+        self.viewpoint = viewpoint
+        self.rng = random.Random(scene.seed() if seed is None else seed)
         self.density = style_density(scene.narration_style)
         self.introduced: set[str] = set()
         self.proper = _proper_words(scene)
@@ -65,6 +75,8 @@ class _Composer:
     # Scene framing ---------------------------------------------------------------
 
     def setting(self) -> str:
+        if self.viewpoint is not None:
+            return self.viewpoint_setting(self.viewpoint)
         tone = self.scene.tone
         adj, adj2 = self.rng.sample(words.MOOD_ADJECTIVES[tone], 2)
         template = self.pick(words.SETTING_OPENINGS[tone])
@@ -79,14 +91,24 @@ class _Composer:
             opening = f"It was {time}, and {_lower_first(opening, self.proper)}"
         return _sentence(opening)
 
+    def viewpoint_setting(self, viewpoint: SceneCharacter) -> str:
+        adj = self.pick(words.MOOD_ADJECTIVES[self.scene.tone])
+        opening = self.pick(words.VIEWPOINT_OPENINGS).format(
+            name=viewpoint.name, place=self.scene.place, adj=adj
+        )
+        if self.scene.time_of_day.strip():
+            opening += f" that {self.scene.time_of_day.strip()}"
+        return _sentence(_articles(opening))
+
     def bridge(self) -> str:
         earlier = _clause(self.scene.earlier, self.proper)
         return _sentence(f"{self.pick(words.BRIDGES)}: {earlier}")
 
     def closing(self) -> str:
-        actor = self.scene.character(self.scene.actions[-1].actor_id)
+        actor = self.viewpoint or self.scene.character(self.scene.actions[-1].actor_id)
         tone = self.scene.tone
-        line = self.pick(words.CLOSINGS[tone]).format(
+        closings = words.VIEWPOINT_CLOSINGS if self.viewpoint else words.CLOSINGS[tone]
+        line = self.pick(closings).format(
             name=actor.name,
             adj=self.pick(words.MOOD_ADJECTIVES[tone]),
             noun=self.pick(words.MOOD_NOUNS[tone]),

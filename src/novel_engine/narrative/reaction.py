@@ -42,8 +42,37 @@ def react(view: PersonaView) -> dict[str, Any]:
         reaction = {"kind": "ACTION", "targetId": None, "intent": f"watch {scene.place}"}
     else:
         actor = scene.character(event.actor_id)
-        reaction = _respond(persona, actor, event, rng)
+        reaction = _from_brief(view, actor, event) or _respond(persona, actor, event, rng)
     return validate_reaction(reaction, {c.id for c in scene.characters})
+
+
+def _from_brief(
+    view: PersonaView, actor: SceneCharacter, event: SceneAction
+) -> dict[str, Any] | None:
+    """What the persona's brief makes it do: keep clear of someone it knows means it
+    harm; asked a question, pass on the surest thing it was told by someone else (so
+    rumours travel, attributed, from listener to listener)."""
+    name = actor.name.split()[0]
+    threatened = f"means {view.persona.name} harm"
+    if any(threatened in goal and actor.name in goal for goal in view.goals):
+        return {"kind": "ACTION", "targetId": actor.id, "intent": f"keep clear of {name}"}
+    asked = (
+        event.kind is ActionKind.DIALOGUE
+        and view.persona.id in event.target_ids
+        and event.intent.rstrip().endswith("?")
+    )
+    rumours = [
+        b for b in view.beliefs if b.source == "hearsay" and b.told_by and b.told_by != actor.name
+    ]
+    if not asked or not rumours or view.persona.personality.agreeableness < 0.5:
+        return None
+    told = max(rumours, key=lambda b: b.reliability)  # newest first: the newest of the surest
+    words = told.statement.rstrip(".!?")
+    return {
+        "kind": "DIALOGUE",
+        "targetId": actor.id,
+        "intent": f"{name}, {told.told_by} told me this: {words}."[:INTENT_MAX],
+    }
 
 
 def _salient(actions: Sequence[SceneAction], persona_id: str) -> SceneAction | None:

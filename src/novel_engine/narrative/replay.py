@@ -6,7 +6,9 @@ they saw, then the chronicler's request. Each step is answered with the answer i
 call recorded when the recorded prompt is the one rebuilt, or by the offline model when
 the call was offline or left no record. A recorded prompt that differs from the rebuilt
 one is a divergence (the prompt or a rule changed); so is a reaction or a text that
-differs from the stored events, the turn's narrative or its chunks.
+differs from the stored events, the turn's narrative or its chunks. In a campaign seen
+through its characters, each telling from a character's point of view is replayed the
+same way, after the omniscient prose.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 import difflib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from novel_engine.domain.actions import Action
 from novel_engine.domain.character import Character
@@ -35,6 +39,9 @@ from novel_engine.narrative.steps import (
     personas_asked,
     reaction_step,
     reply_of,
+    viewpoint_request,
+    viewpoint_step,
+    witnessing_players,
 )
 
 _OFFLINE = OfflineModel()
@@ -44,7 +51,7 @@ _OFFLINE = OfflineModel()
 class Divergence:
     """The first place a turn's replay differs from what is stored."""
 
-    step: str  # `reaction:<characterId>` or `narration`
+    step: str  # `reaction:<characterId>`, `narration` or `viewpoint:<characterId>`
     what: str  # the prompt, the reactions, the narrative, ...
     stored: str
     replayed: str
@@ -125,18 +132,77 @@ async def _reactions(played: PlayedTurn, limit: int) -> Divergence | None:
 
 
 async def _narration(played: PlayedTurn) -> Divergence | None:
-    setting = played.setting
+    """The omniscient prose, then each telling from a character's point of view."""
+    setting, events = played.setting, played.events
     job_id = played.jobs.get(TELLING, "")
-    request = chronicler_request(setting, played.events, job_id)
-    recorded = played.answers.get(NARRATION)
+    narrated = [
+        e.event.payload.get("text", "")
+        for e in events
+        if e.event.event_type is EventType.TURN_NARRATED
+    ]
+    divergence = await _telling(
+        played,
+        NARRATION,
+        lambda so_far: chronicler_request(setting, events, job_id, so_far=so_far),
+        [
+            ("narrative", setting.turn.narrative or ""),
+            ("narrated event", narrated[-1] if narrated else ""),
+            ("chunks", "".join(c.text for c in setting.chunks if c.viewpoint is None)),
+        ],
+    )
+    # The tellings written when the turn was played (the campaign's perspective may have
+    # changed since): each must be one the engine would write, and is replayed.
+    tellings: dict[str, str] = {
+        e.event.payload.get("viewpointCharacterId", ""): e.event.payload.get("text", "")
+        for e in events
+        if e.event.event_type is EventType.TURN_VIEWPOINT_NARRATED
+    }
+    witnessing = witnessing_players(setting, events)
+    if divergence is None and set(tellings) - {str(c.id) for c, _ in witnessing}:
+        return Divergence(
+            "viewpoints",
+            "characters told",
+            "\n".join(sorted(tellings)),
+            "\n".join(str(c.id) for c, _ in witnessing if str(c.id) in tellings),
+        )
+    for character, perceived in witnessing:
+        if divergence is not None:
+            break
+        if str(character.id) not in tellings:
+            continue
+        divergence = await _telling(
+            played,
+            viewpoint_step(character.id),
+            partial(viewpoint_request, setting, character, perceived, job_id),
+            [
+                ("viewpoint event", tellings[str(character.id)]),
+                (
+                    "viewpoint chunks",
+                    "".join(c.text for c in setting.chunks if c.viewpoint == character.id),
+                ),
+            ],
+        )
+    return divergence
+
+
+async def _telling(
+    played: PlayedTurn,
+    step: str,
+    request_for: Callable[..., ModelRequest],
+    kept: list[tuple[str, str]],
+) -> Divergence | None:
+    """One telling answered again as recorded (or by the offline model) and compared with
+    the texts `kept` of it."""
+    request = request_for(so_far="")
+    recorded = played.answers.get(step)
     so_far = ""
     if recorded is not None and recorded.prompt != request.prompt:
-        # A narration resumed after a restart was asked to continue the text so far.
+        # A telling resumed after a restart was asked to continue the text so far.
         so_far = continued_from(recorded.prompt, request) or ""
         if so_far:
-            request = chronicler_request(setting, played.events, job_id, so_far=so_far)
+            request = request_for(so_far=so_far)
     if recorded is not None and _asked(recorded) != _asked(request):
-        return Divergence(NARRATION, "prompt", _asked(recorded), _asked(request))
+        return Divergence(step, "prompt", _asked(recorded), _asked(request))
     prose = Prose(so_far)
     if recorded is not None and not _offline(recorded):
         prose.add(recorded.answer or "")
@@ -145,19 +211,9 @@ async def _narration(played: PlayedTurn) -> Divergence | None:
             if isinstance(piece, str):
                 prose.add(piece)
     prose.end()
-    narrated = [
-        e.event.payload.get("text", "")
-        for e in played.events
-        if e.event.event_type is EventType.TURN_NARRATED
-    ]
-    kept = [
-        ("narrative", setting.turn.narrative or ""),
-        ("narrated event", narrated[-1] if narrated else ""),
-        ("chunks", "".join(c.text for c in setting.chunks)),
-    ]
     for what, text in kept:
         if text != prose.text:
-            return Divergence(NARRATION, what, text, prose.text)
+            return Divergence(step, what, text, prose.text)
     return None
 
 

@@ -10,22 +10,37 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from novel_engine.domain.actions import ActionKind
+from novel_engine.domain.brief import HeldBelief
 from novel_engine.domain.character import Character
 from novel_engine.domain.errors import InvalidInput
 from novel_engine.domain.events import EventType, StoredEvent
 from novel_engine.domain.language import CallKey, ModelAnswer, ModelRequest
 from novel_engine.domain.narration import PersonaReply
-from novel_engine.domain.scene import Outcome, PersonaView, Scene, SceneAction, SceneCharacter
+from novel_engine.domain.perception import Perspective, perceive
+from novel_engine.domain.scene import (
+    Held,
+    Outcome,
+    PersonaView,
+    Scene,
+    SceneAction,
+    SceneCharacter,
+    ViewpointScene,
+)
 from novel_engine.domain.services.storytelling import TurnSetting
 from novel_engine.domain.session import Action, recorded_action
 from novel_engine.domain.story import Tone
 from novel_engine.domain.writing import world_genre, world_tone
+from novel_engine.narrative.knowledge import perceptions
 from novel_engine.narrative.offline import OfflineModel
-from novel_engine.narrative.prompts import narration_request, reaction_request
+from novel_engine.narrative.prompts import (
+    narration_request,
+    reaction_request,
+    viewpoint_narration_request,
+)
 from novel_engine.narrative.reaction import validate_reaction
 
 log = logging.getLogger(__name__)
@@ -46,6 +61,11 @@ _OFFLINE = OfflineModel()  # answers for a persona whose model answered out of b
 def reaction_step(persona_id: uuid.UUID) -> str:
     """The step name a persona's model call is recorded under."""
     return f"reaction:{persona_id}"
+
+
+def viewpoint_step(character_id: uuid.UUID) -> str:
+    """The step name the telling from a character's point of view is recorded under."""
+    return f"viewpoint:{character_id}"
 
 
 @dataclass(frozen=True)
@@ -88,11 +108,45 @@ def personas_asked(
 def persona_request(
     setting: TurnSetting, persona: Character, seen: list[Witnessed], job_id: str
 ) -> tuple[PersonaView, ModelRequest]:
-    """What the persona is asked, from its brief and what it saw, never more."""
-    scene = scene_of(setting, seen, with_also=[persona])
-    view = PersonaView(SceneCharacter.of(persona), scene)
+    """What the persona is asked: its turn brief (where it is, who is there, what it
+    believes, what it perceived before and this turn, its goals), never more."""
+    view = persona_view(setting, persona, seen)
     key = CallKey(job_id, reaction_step(persona.id), setting.campaign.id, setting.turn.id)
     return view, reaction_request(view, key)
+
+
+def persona_view(setting: TurnSetting, persona: Character, seen: list[Witnessed]) -> PersonaView:
+    """The persona's view: this turn's actions it perceived (the newest of its brief's
+    recent events) in a scene at its place with those present, and the rest of its
+    brief in words."""
+    brief = setting.briefs.get(persona.id)
+    if brief is None:
+        return PersonaView(SceneCharacter.of(persona), scene_of(setting, seen, [persona]))
+    scene = replace(
+        scene_of(setting, seen, with_also=[persona, *brief.present]), place=brief.location
+    )
+    names = {c.id: c.name for c in setting.cast.values()}
+    this_turn = min((w.event.position for w in seen), default=0)
+    earlier = [s for s in brief.recent if s.position < this_turn]
+    recollections = [
+        p.account
+        for stored in earlier
+        for p in perceptions(stored, brief.turn, names)
+        if p.character_id == persona.id
+    ]
+    return PersonaView(
+        SceneCharacter.of(persona),
+        scene,
+        beliefs=tuple(_held(h, names) for h in brief.beliefs),
+        recollections=tuple(recollections),
+        goals=brief.goals,
+    )
+
+
+def _held(held: HeldBelief, names: dict[uuid.UUID, str]) -> Held:
+    b = held.belief
+    told = names.get(b.told_by, "someone") if b.told_by else ""
+    return Held(b.statement, b.source.value, held.reliability, told)
 
 
 def reply_of(answer: ModelAnswer, view: PersonaView, seen: list[Witnessed]) -> PersonaReply:
@@ -128,6 +182,64 @@ def chronicler_request(
     scene = scene_of(setting, witnessed(events, setting.cast))
     key = CallKey(job_id, NARRATION, setting.campaign.id, setting.turn.id)
     return narration_request(scene, key, so_far=so_far)
+
+
+# Viewpoints -------------------------------------------------------------------------
+
+
+def viewpoints_told(
+    setting: TurnSetting, events: list[StoredEvent]
+) -> list[tuple[Character, list[StoredEvent]]]:
+    """In a campaign seen through its characters, each player character (not AI-played)
+    that perceived an action of the turn, in the campaign's cast order, with the turn's
+    events as it perceived them (`perceive`), nothing else. None in an omniscient one."""
+    if setting.campaign.perspective is not Perspective.THROUGH_CHARACTERS:
+        return []
+    return witnessing_players(setting, events)
+
+
+def witnessing_players(
+    setting: TurnSetting, events: list[StoredEvent]
+) -> list[tuple[Character, list[StoredEvent]]]:
+    """The player characters (not AI-played) that perceived an action of the turn, in the
+    campaign's cast order, each with the turn's events as it perceived them."""
+    campaign = setting.campaign
+    told: list[tuple[Character, list[StoredEvent]]] = []
+    for character_id in campaign.character_ids:
+        character = setting.cast.get(character_id)
+        if character is None or character_id in campaign.ai_character_ids:
+            continue
+        perceived = perceived_by(character_id, events)
+        if any(p.event.event_type in _ACTED for p in perceived):
+            told.append((character, perceived))
+    return told
+
+
+def perceived_by(character_id: uuid.UUID, events: list[StoredEvent]) -> list[StoredEvent]:
+    """The events as one character perceived them: those it perceived nothing of left
+    out, the others whole or redacted."""
+    seen = []
+    for stored in events:
+        payload = perceive(stored.event.event_type, stored.event.payload, character_id)
+        if payload is not None:
+            seen.append(replace(stored, event=replace(stored.event, payload=payload)))
+    return seen
+
+
+def viewpoint_request(
+    setting: TurnSetting,
+    character: Character,
+    perceived: list[StoredEvent],
+    job_id: str,
+    *,
+    so_far: str = "",
+) -> ModelRequest:
+    """What the chronicler is asked to tell from `character`'s point of view: a scene of
+    the actions it perceived and the characters they involve, nothing else."""
+    scene = scene_of(setting, witnessed(perceived, setting.cast), with_also=[character])
+    view = ViewpointScene(SceneCharacter.of(character), scene)
+    key = CallKey(job_id, viewpoint_step(character.id), setting.campaign.id, setting.turn.id)
+    return viewpoint_narration_request(view, key, so_far=so_far)
 
 
 class Prose:

@@ -273,3 +273,18 @@ BRIDGES: tuple[str, ...] = (
     "Not long before",
     "Fresh in every mind",
 )
+
+# A turn told from one character's point of view opens and closes with that character's
+# senses and thoughts ({name}: the viewpoint character; {place}; {adj}: the mood).
+VIEWPOINT_OPENINGS: tuple[str, ...] = (
+    "From where {name} stood, {place} seemed {adj}",
+    "{name} took in {place}, {adj} and close",
+    "All {name} knew of that moment was {place}, {adj} around them",
+    "To {name}, {place} felt {adj}",
+)
+VIEWPOINT_CLOSINGS: tuple[str, ...] = (
+    "That was all {name} saw of it, and the {adj} {noun} stayed with them",
+    "{name} turned it over in their mind, the {adj} {noun} unresolved",
+    "Whatever else happened elsewhere, {name} knew only this, and the {adj} {noun} of it",
+    "{name} kept the {adj} {noun} of it to themselves",
+)

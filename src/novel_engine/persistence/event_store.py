@@ -146,6 +146,25 @@ class SqlEventReader:
             )
             return [to_stored_event(row) for row in found]
 
+    async def by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredEvent]:
+        """Events by their event ids, whatever their streams."""
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(events).where(events.c.event_id.in_(ids)))
+            return {row.event_id: to_stored_event(row) for row in found}
+
+    async def caused_by(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[StoredEvent]]:
+        """For each event id, the events whose causationId it is, in stream order."""
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(events)
+                .where(events.c.causation_id.in_(ids))
+                .order_by(events.c.stream_id, events.c.position)
+            )
+            effects: dict[uuid.UUID, list[StoredEvent]] = defaultdict(list)
+            for row in found:
+                effects[row.causation_id].append(to_stored_event(row))
+            return dict(effects)
+
     async def head(self, stream_id: uuid.UUID) -> int:
         async with self._engine.connect() as conn:
             found = await conn.execute(

@@ -1,10 +1,12 @@
 """Narrative chunks: written by the chronicler's job inside its unit of work, read back by
-live subscribers to start from and to heal gaps."""
+live subscribers to start from and to heal gaps. Every telling of a turn (the omniscient
+one, each point of view) is read back: what a reader may see is decided by its stream."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
@@ -25,7 +27,13 @@ class SqlNarrationRepository:
 
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         found = await self._conn.execute(
-            select(narrative_chunks).where(_chunks.turn_id == turn_id).order_by(_chunks.sequence)
+            select(narrative_chunks).where(_chunks.turn_id == turn_id).order_by(_chunks.id)
+        )
+        return [to_chunk(row) for row in found]
+
+    async def of_turns(self, turn_ids: Sequence[uuid.UUID]) -> list[NarrativeChunk]:
+        found = await self._conn.execute(
+            select(narrative_chunks).where(_chunks.turn_id.in_(list(turn_ids))).order_by(_chunks.id)
         )
         return [to_chunk(row) for row in found]
 
@@ -40,6 +48,7 @@ class SqlNarrationRepository:
             .values(
                 session_id=chunk.session_id,
                 turn_id=chunk.turn_id,
+                viewpoint=str(chunk.viewpoint) if chunk.viewpoint else "",
                 sequence=chunk.sequence,
                 text=chunk.text,
                 done=chunk.done,
@@ -47,15 +56,13 @@ class SqlNarrationRepository:
             )
             .returning(_chunks.id)
         )
-        if chunk.sequence == 0 and not chunk.done:
+        if chunk.sequence == 0 and not chunk.done and chunk.viewpoint is None:
             await self._conn.execute(
                 update(turns)
                 .where(turns.c.id == chunk.turn_id)
                 .values(narration_status=NarrationStatus.STREAMING.value)
             )
-        return NarrativeChunk(
-            chunk.session_id, chunk.turn_id, chunk.sequence, chunk.text, chunk.done, int(cursor)
-        ), int(previous or 0)
+        return replace(chunk, cursor=int(cursor)), int(previous or 0)
 
     async def copy(self, turns: Mapping[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
         if not turns:
@@ -110,8 +117,6 @@ class SqlNarrativeReader:
             ).one_or_none()
             if last is None:
                 return [], 0
-            if last.done:
-                return [], int(last.id)
             found = await conn.execute(
                 select(narrative_chunks)
                 .where(_chunks.turn_id == last.turn_id, _chunks.id <= last.id)
@@ -128,4 +133,5 @@ def to_chunk(row: Row[Any]) -> NarrativeChunk:
         text=row.text,
         done=row.done,
         cursor=int(row.id),
+        viewpoint=uuid.UUID(row.viewpoint) if row.viewpoint else None,
     )

@@ -21,8 +21,9 @@ from novel_engine.domain.character import (
     Visibility,
     is_visible,
 )
+from novel_engine.domain.development import Development
 from novel_engine.domain.events import StoredEvent
-from novel_engine.domain.narration import Usage
+from novel_engine.domain.narration import NarrativeChunk, Usage
 from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, Turn
 from novel_engine.domain.story import (
@@ -35,6 +36,7 @@ from novel_engine.domain.story import (
 )
 from novel_engine.persistence import event_store, rows
 from novel_engine.persistence.jobs import JobQueries, JobRecord
+from novel_engine.persistence.narration import to_chunk
 from novel_engine.persistence.tables import (
     campaign_characters,
     campaign_members,
@@ -43,6 +45,7 @@ from novel_engine.persistence.tables import (
     character_skills,
     characters,
     model_calls,
+    narrative_chunks,
     sessions,
     stories,
     story_characters,
@@ -71,6 +74,7 @@ class CharacterRecord:
     personality: Personality
     background: str
     visibility: Visibility
+    development: Development | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -251,6 +255,18 @@ class ReadQueries:
             for parent_id, after, limit in keys
         }
 
+    async def viewpoint_chunks_by_turn_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[NarrativeChunk]]:
+        """The chunks of the tellings of turns from their characters' points of view (not
+        the omniscient prose), in the order written."""
+        found = await self._all(
+            select(narrative_chunks)
+            .where(narrative_chunks.c.turn_id.in_(ids), narrative_chunks.c.viewpoint != "")
+            .order_by(narrative_chunks.c.turn_id, narrative_chunks.c.id)
+        )
+        return _group(found, "turn_id", to_chunk)
+
     async def sessions_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Session]:
         found = await self._all(select(sessions).where(sessions.c.id.in_(ids)))
         return {r.id: Session(**rows.session_fields(r)) for r in found}
@@ -290,6 +306,14 @@ class ReadQueries:
 
     async def event_pages(self, keys: Sequence[PageKey]) -> dict[PageKey, list[StoredEvent]]:
         return await self._events.read_pages(keys)
+
+    async def events_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredEvent]:
+        return await self._events.by_ids(ids)
+
+    async def events_by_causation_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[StoredEvent]]:
+        return await self._events.caused_by(ids)
 
     async def list_characters(
         self, viewer: uuid.UUID | None, after: ListKey | None, limit: int

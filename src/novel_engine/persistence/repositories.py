@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Select, Table, delete, func, select, update
@@ -17,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign, Member
-from novel_engine.domain.character import Character
+from novel_engine.domain.character import (
+    PERSONALITY_EVENTS,
+    Character,
+    Personality,
+    recorded_personality,
+)
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
 from novel_engine.domain.session import Session, SessionStatus, Turn
 from novel_engine.domain.story import Story
@@ -25,6 +31,7 @@ from novel_engine.domain.tracking import Tracker, TrackingRepository
 from novel_engine.domain.user import User
 from novel_engine.persistence import rows
 from novel_engine.persistence.engine import is_writer
+from novel_engine.persistence.event_store import to_stored_event
 from novel_engine.persistence.tables import (
     campaign_characters,
     campaign_members,
@@ -32,6 +39,7 @@ from novel_engine.persistence.tables import (
     character_relationships,
     character_skills,
     characters,
+    events,
     sessions,
     stories,
     story_characters,
@@ -176,6 +184,27 @@ class SqlCharacterRepository(_Repository[Character]):
 
     async def remove(self, character: Character) -> None:
         self._remove(character)
+
+    async def personalities_at(
+        self, character_ids: Sequence[uuid.UUID], moment: datetime
+    ) -> dict[uuid.UUID, Personality]:
+        if not character_ids:
+            return {}
+        found = await self._conn.execute(
+            select(events)
+            .where(
+                events.c.stream_id.in_(character_ids),
+                events.c.event_type.in_([t.value for t in PERSONALITY_EVENTS]),
+                events.c.occurred_at < moment,
+            )
+            .order_by(events.c.stream_id, events.c.position)
+        )
+        at: dict[uuid.UUID, Personality] = {}
+        for row in found:
+            personality = recorded_personality(to_stored_event(row).event)
+            if personality is not None:
+                at[row.stream_id] = personality
+        return at
 
     async def _load(self, where: ColumnElement[bool], *, lock: bool) -> list[Character]:
         stmt = select(characters).where(where)

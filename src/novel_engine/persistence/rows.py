@@ -19,6 +19,8 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
+from novel_engine.domain.coherence import CoherenceWarning
+from novel_engine.domain.development import Development
 from novel_engine.domain.narration import NarrationStatus, Reaction
 from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, SessionStatus, Turn
@@ -46,6 +48,7 @@ def character_fields(row: Row[Any]) -> dict[str, Any]:
         "personality": Personality(**{t: getattr(row, t) for t in TRAITS}),
         "background": row.background,
         "visibility": Visibility(row.visibility),
+        "development": Development.from_dict(row.development) if row.development else None,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -154,6 +157,7 @@ def to_turn(row: Row[Any]) -> Turn:
         narration_error=row.narration_error,
         model_used=row.model_used,
         fallback=row.fallback,
+        warnings=tuple(CoherenceWarning.from_dict(w) for w in row.warnings or ()),
     )
 
 
@@ -188,6 +192,7 @@ def character_values(character: Character) -> dict[str, Any]:
         **character.personality.as_dict(),
         "background": character.background,
         "visibility": character.visibility.value,
+        "development": character.development.as_dict() if character.development else None,
         **_base_values(character),
     }
 
@@ -293,6 +298,7 @@ def turn_row(turn: Turn) -> dict[str, Any]:
         "idempotency_key": turn.idempotency_key,
         "request_hash": turn.request_hash,
         "outcomes": [o.as_dict() for o in turn.outcomes],
+        "warnings": [w.as_dict() for w in turn.warnings],
         **turn_narration_values(turn),
     }
 

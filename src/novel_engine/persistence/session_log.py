@@ -42,13 +42,24 @@ class SqlSessionLog:
                 job_ids, answers = await _answers(conn, about)
             return [
                 PlayedTurn(
-                    await storytelling.setting(uow, session_id, turn_id),
+                    await storytelling.setting(
+                        uow, session_id, turn_id, briefs_at=_resolved_at(about[turn_id])
+                    ),
                     about[turn_id],
                     job_ids[turn_id],
                     answers[turn_id],
                 )
                 for turn_id in turn_ids
             ]
+
+
+def _resolved_at(about: list[StoredEvent]) -> int | None:
+    """Where the turn's resolution stands in the campaign's stream: its personas' briefs
+    are as of there."""
+    return next(
+        (e.position for e in about if e.event.event_type is EventType.INTERACTION_RESOLVED),
+        None,
+    )
 
 
 async def _events_about(

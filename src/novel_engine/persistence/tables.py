@@ -343,6 +343,8 @@ events = Table(
     Column("payload", JSONDocument, nullable=False),
     Column("metadata", JSONDocument, nullable=False),
     CheckConstraint("position > 0", name="position_positive"),
+    # A campaign's events of one kind, newest first: the facts the coherence check reads.
+    Index("ix_events_stream_id_event_type_position", "stream_id", "event_type", "position"),
 )
 
 # Durable work after commit (an outbox): each row is written in the transaction of the event
@@ -409,7 +411,9 @@ beliefs = Table(
     Column("event_id", Uuid, nullable=True),
     # The position in the campaign's stream of the event it came from.
     Column("position", Integer, nullable=False),
-    Index("ix_beliefs_campaign_id_character_id_id", "campaign_id", "character_id", "id"),
+    Index(
+        "ix_beliefs_campaign_id_character_id_position", "campaign_id", "character_id", "position"
+    ),
 )
 
 # Each character's memory stream. Full-text search over `content` lives outside this

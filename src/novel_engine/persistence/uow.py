@@ -13,8 +13,10 @@ from novel_engine.domain.errors import ConcurrentChange
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
+from novel_engine.persistence.beliefs import SqlBeliefRepository
 from novel_engine.persistence.engine import as_writer
 from novel_engine.persistence.event_store import SqlCampaignHistory
+from novel_engine.persistence.facts import SqlFactsReader
 from novel_engine.persistence.narration import SqlNarrationRepository
 from novel_engine.persistence.projections import SqlProjectionCheckpoints
 from novel_engine.persistence.repositories import (
@@ -39,6 +41,8 @@ class SqlUnitOfWork:
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
     history: SqlCampaignHistory
+    beliefs: SqlBeliefRepository
+    facts: SqlFactsReader
 
     def __init__(
         self,
@@ -73,6 +77,8 @@ class SqlUnitOfWork:
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
         self.history = SqlCampaignHistory(self._conn)
+        self.beliefs = SqlBeliefRepository(self._conn)
+        self.facts = SqlFactsReader(self._conn)
         self._tracker = tracker
         return self
 

@@ -5,6 +5,12 @@ Each published chunk names the cursor before it in its session (one narration ru
 time per session), so a subscriber knows whether it missed one; when it did, or when the
 hub reports a gap, or after a quiet spell, it reads the store after the last chunk it
 sent. Chunks come in cursor order, with no gap and no duplicate.
+
+A turn has several tellings in a campaign seen through its characters (the omniscient
+prose, then one per witnessing player character), all on the session's one channel and
+cursor sequence. A subscriber reads `Viewpoints`: it follows every chunk's cursor, its
+own tellings' and the others', so another telling's chunk never looks like a gap, and
+sends only its own.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import asdict
 
-from novel_engine.domain.narration import NarrativeChunk
+from novel_engine.domain.narration import NarrativeChunk, Viewpoints, in_progress
 from novel_engine.domain.ports import NarrativeReader
 from novel_engine.subscriptions.hub import EventHub
 
@@ -57,6 +63,7 @@ class _Inbox:
             return
         try:
             data = json.loads(message)
+            viewpoint = data.get("viewpoint")
             chunk = NarrativeChunk(
                 uuid.UUID(data["session_id"]),
                 uuid.UUID(data["turn_id"]),
@@ -64,6 +71,7 @@ class _Inbox:
                 str(data["text"]),
                 bool(data["done"]),
                 int(data["cursor"]),
+                uuid.UUID(viewpoint) if viewpoint else None,
             )
             self.queue.put_nowait((chunk, int(data["previous"])))
         except (ValueError, KeyError, TypeError):
@@ -79,30 +87,39 @@ class NarrativeFeeds:
         self._reader = reader
 
     def stream(
-        self, session_id: uuid.UUID, after: int | None
+        self,
+        session_id: uuid.UUID,
+        after: int | None,
+        viewpoints: Viewpoints,
     ) -> AsyncGenerator[NarrativeChunk, None]:
-        return narrative_stream(self._hub, self._reader, session_id, after)
+        return narrative_stream(self._hub, self._reader, session_id, after, viewpoints)
 
 
 async def narrative_stream(
-    hub: EventHub, reader: NarrativeReader, session_id: uuid.UUID, after: int | None
+    hub: EventHub,
+    reader: NarrativeReader,
+    session_id: uuid.UUID,
+    after: int | None,
+    viewpoints: Viewpoints,
 ) -> AsyncGenerator[NarrativeChunk, None]:
-    """The session's chunks: with `after`, every chunk after that cursor, then live;
-    without, the chunks so far of the turn being narrated, then live."""
+    """The session's chunks of the tellings `viewpoints` shows: with `after`, every such
+    chunk after that cursor, then live; without, the chunks so far of those of the last
+    turn's tellings still being written, then live."""
     inbox = _Inbox()
     channel = narrative_channel(session_id)
     await hub.subscribe(channel, inbox)  # before reading, so nothing falls between
     try:
         if after is None:
             current, last = await reader.current(session_id)
-            for chunk in current:
+            for chunk in in_progress(current, viewpoints):
                 yield chunk
         else:
             last = after
         while True:
             async for chunk in _read_after(reader, session_id, last):
                 last = chunk.cursor
-                yield chunk
+                if viewpoints.shows(chunk.viewpoint):
+                    yield chunk
             while True:
                 try:
                     async with asyncio.timeout(IDLE_CHECK):
@@ -116,8 +133,9 @@ async def narrative_stream(
                     continue  # already sent (read from the store)
                 if previous != last:
                     break  # one was missed: read the store
-                last = chunk.cursor
-                yield chunk
+                last = chunk.cursor  # followed even when not shown: no false gap
+                if viewpoints.shows(chunk.viewpoint):
+                    yield chunk
     finally:
         await hub.unsubscribe(channel, inbox)
 

@@ -18,6 +18,7 @@ from novel_engine.graphql.context import Services
 from novel_engine.models import factory as models
 from novel_engine.models.recording import FanOutRecorder
 from novel_engine.narrative import stories
+from novel_engine.narrative.beliefs import BeliefProjection
 from novel_engine.narrative.engine import StoryEngine
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.engine import create_engine
@@ -101,6 +102,7 @@ async def bootstrap(
             reactions_per_turn=settings.reactions_per_turn,
         )
         handlers.include(story.handlers())
+        handlers.include(BeliefProjection(SqlEventReader(engine)).handlers())
         handlers.include(stories.handlers(model))
         if extra is not None:
             handlers.include(extra)
@@ -125,6 +127,7 @@ async def bootstrap(
             live=live,
             presence=presence,
             narrative=narrative,
+            reading=lambda: SqlUnitOfWork(engine, read_only=True),
         )
         yield Runtime(
             settings, engine, hub, live, presence, bus, workers, JobQueries(engine), services, model

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from novel_engine.domain.actions import Action, ActionKind
 from novel_engine.domain.actor import Actor
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.commands import EndSession, StartSession, SubmitTurn
@@ -61,11 +60,13 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
     key = check_idempotency_key(command.idempotency_key)
     actions = list(command.actions)
     async with uow:
-        # The characters the director may change (who is spoken to or attacked, who uses
-        # a skill) are locked in id order, so turns touching them queue rather than fail
-        # on a version conflict; and before the campaign, the order deleting a character
-        # takes them in, so the two cannot deadlock. The rest are only read.
-        changing = await uow.characters.get_many(sorted(_changing(actions)), lock=True)
+        # Every character taking part may change (a relationship, a skill, its runs of
+        # outcomes and so its personality), so all are locked, in id order, so turns
+        # touching them queue rather than fail on a version conflict; and before the
+        # campaign, the order deleting a character takes them in, so the two cannot
+        # deadlock.
+        involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
+        cast = {c.id: c for c in await uow.characters.get_many(sorted(involved), lock=True)}
         session, campaign = await _played_by(uow, actor, command.session_id)
         if key is not None:
             earlier = await uow.sessions.turn_by_key(session.id, key)
@@ -76,18 +77,9 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
                 ):
                     raise IdempotencyConflict()
                 return earlier
-        involved = {a.character_id for a in actions} | {t for a in actions for t in a.target_ids}
-        read = await uow.characters.get_many(sorted(involved - {c.id for c in changing}))
-        cast = {c.id: c for c in [*changing, *read]}
-        turn = session.take_turn(actor, campaign, cast, actions, key)
+        record = await uow.facts.established(
+            campaign.id, sorted(involved), sorted({a.character_id for a in actions})
+        )
+        turn = session.take_turn(actor, campaign, cast, actions, key, record)
         await uow.commit()
     return turn
-
-
-def _changing(actions: list[Action]) -> set[uuid.UUID]:
-    return {a.character_id for a in actions if a.kind is ActionKind.SKILL} | {
-        t
-        for a in actions
-        if a.kind in (ActionKind.ATTACK, ActionKind.DIALOGUE)
-        for t in a.target_ids
-    }

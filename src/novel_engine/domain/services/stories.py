@@ -3,11 +3,16 @@ one from a session."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.commands import AddStoryEvent, CompileStory, CreateStory, GenerateStory
 from novel_engine.domain.errors import NotFound
-from novel_engine.domain.narration import NarrationStatus
+from novel_engine.domain.narration import NarrationStatus, Viewpoints, told_to
 from novel_engine.domain.ports import UnitOfWork
+from novel_engine.domain.session import Turn
 from novel_engine.domain.story import Story, StoryEntry
 from novel_engine.domain.writing import edited, genre_and_tone
 
@@ -60,6 +65,10 @@ async def compile_story(uow: UnitOfWork, actor: Actor, command: CompileStory) ->
         if session is None or campaign is None or campaign.role_of(actor.user_id) is None:
             raise NotFound("No session with this id.", "sessionId")
         visible = {c.id for c in found if c.is_visible_to(actor.user_id)}
+        if not campaign.sees_everything(actor.user_id):
+            # Seen through its characters: only the tellings of the member's own, and only
+            # them in the cast.
+            turns, visible = await _told_to_player(uow, actor, campaign, turns)
         genre, tone = genre_and_tone(campaign.world_state)
         story = Story.compile(
             actor,
@@ -75,6 +84,23 @@ async def compile_story(uow: UnitOfWork, actor: Actor, command: CompileStory) ->
         await uow.stories.add(story)
         await uow.commit()
     return story
+
+
+async def _told_to_player(
+    uow: UnitOfWork, actor: Actor, campaign: Campaign, turns: list[Turn]
+) -> tuple[list[Turn], set[uuid.UUID]]:
+    """The turns as told from the points of view of the characters `actor` plays in the
+    campaign (those with no such telling left out), and those characters."""
+    cast = await uow.characters.get_many(campaign.character_ids)
+    mine = Viewpoints.of(c.id for c in cast if c.owner_id == actor.user_id)
+    chunks = await uow.narration.of_turns([t.id for t in turns])
+    told = []
+    for turn in turns:
+        text = told_to([c for c in chunks if c.turn_id == turn.id], mine)
+        if text is not None:
+            told.append(replace(turn, narrative=text))
+    tellers = {c.viewpoint for c in chunks if c.viewpoint is not None and mine.shows(c.viewpoint)}
+    return told, {c for c in tellers if c is not None}
 
 
 async def add_story_event(

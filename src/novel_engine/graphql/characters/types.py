@@ -28,6 +28,18 @@ class Personality:
     neuroticism: float
 
 
+@strawberry.type(description="How play has changed a character's personality.")
+class CharacterDevelopment:
+    baseline: Personality = strawberry.field(
+        description="The personality when the character first developed in play (or "
+        "when its owner last set it); play drifts at most 0.25 from it per trait."
+    )
+    drift: Personality = strawberry.field(
+        description="How far each trait now stands from the baseline (current minus "
+        "baseline, negative when it fell)."
+    )
+
+
 @strawberry.type
 class Skill:
     name: str
@@ -42,6 +54,9 @@ class Character:
     personality: Personality
     background: str
     visibility: Visibility
+    development: CharacterDevelopment | None = strawberry.field(
+        description="How play has changed its personality; null until it first plays."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -57,6 +72,7 @@ class Character:
             personality=Personality(**c.personality.as_dict()),
             background=c.background,
             visibility=c.visibility,
+            development=_development(c),
             version=c.version,
             created_at=c.created_at,
             updated_at=c.updated_at,
@@ -91,6 +107,15 @@ class Character:
             for r in found
             if r.related_character_id in others
         ]
+
+
+def _development(c: CharacterRecord | domain.Character) -> CharacterDevelopment | None:
+    if c.development is None:
+        return None
+    return CharacterDevelopment(
+        baseline=Personality(**c.development.baseline),
+        drift=Personality(**c.development.drift(c.personality.as_dict())),
+    )
 
 
 async def characters_by_ids(info: Info, ids: list[uuid.UUID]) -> list[Character]:

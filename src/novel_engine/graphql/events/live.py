@@ -41,7 +41,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from novel_engine.domain.errors import DomainError, InvalidInput
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.principal import Principal
-from novel_engine.graphql.context import RequestContext, Services
+from novel_engine.graphql.context import LiveView, RequestContext, Services
 from novel_engine.graphql.documents import (
     DocumentCache,
     Prepared,
@@ -204,7 +204,9 @@ class LiveOperations:
             request.query, request.operation_name, shared_variables(subscribed), viewpoint
         )
         services = context.services
-        render = self._renderer(subscribed.executor, viewpoint, services)
+        render = self._renderer(
+            subscribed.executor, LiveView(follower.campaign_id, viewpoint.perceive), services
+        )
 
         def joined(subscriber: LiveSubscriber) -> None:
             subscriber.on_overflow = on_overflow
@@ -218,17 +220,15 @@ class LiveOperations:
         except EventNotDelivered as exc:
             yield Failed([{"message": str(exc)}])
 
-    def _renderer(
-        self, executor: Executor[Any], viewpoint: Viewpoint, services: Services
-    ) -> Render:
+    def _renderer(self, executor: Executor[Any], view: LiveView, services: Services) -> Render:
         async def render(stored: StoredEvent) -> str | None:
             """The event as the group sees it, executed and serialized once for every
             member: fresh loaders, and no viewer, so nothing can depend on who looks."""
-            seen = viewpoint.perceive(stored)
+            seen = view.perceive(stored)
             if seen is None:
                 return None  # its members get a skip marker
             per_event = executor.build_per_event_executor(DomainEvent.from_model(seen))
-            per_event.context_value = RequestContext(services)
+            per_event.context_value = RequestContext(services, live_view=view)
             result = execute_subscription_event(per_event)
             if not isinstance(result, CoreExecutionResult):
                 result = await result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
+from novel_engine.domain.narration import NarrativeChunk
 from novel_engine.domain.session import Session, Turn
 from novel_engine.graphql.loaders import ManyEachLoader, OneEachLoader
 from novel_engine.persistence.queries import PageKey
@@ -23,3 +24,10 @@ class SessionsByCampaignIdLoader(ManyEachLoader[uuid.UUID, Session]):
 class TurnsByPageLoader(ManyEachLoader[PageKey, Turn]):
     async def fetch(self, keys: Sequence[PageKey]) -> Mapping[PageKey, list[Turn]]:
         return await self.queries.turn_pages(keys)
+
+
+class ViewpointChunksByTurnIdLoader(ManyEachLoader[uuid.UUID, NarrativeChunk]):
+    """The chunks of a turn's tellings from its characters' points of view."""
+
+    async def fetch(self, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, list[NarrativeChunk]]:
+        return await self.queries.viewpoint_chunks_by_turn_ids(keys)

@@ -9,11 +9,12 @@ from contextlib import aclosing
 import strawberry
 
 from novel_engine.domain.errors import AuthenticationRequired, NotFound
-from novel_engine.graphql.campaigns.membership import role_of
+from novel_engine.domain.narration import Viewpoints
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.ids import parse_id
 from novel_engine.graphql.pagination import chunk_cursor, parse_chunk_cursor
 from novel_engine.graphql.sessions.loaders import SessionByIdLoader
+from novel_engine.graphql.sessions.seeing import narrative_viewpoints
 
 
 @strawberry.type(description="A piece of a turn's prose, in the order written.")
@@ -25,6 +26,10 @@ class NarrativeChunk:
         description="The turn's last chunk (no text): its narration is over."
     )
     cursor: str = strawberry.field(description="Pass as `after` to resume right after this chunk.")
+    viewpoint_character_id: strawberry.ID | None = strawberry.field(
+        description="The character whose point of view this telling is written from; null "
+        "for the omniscient prose."
+    )
 
 
 @strawberry.type
@@ -33,7 +38,9 @@ class SessionsSubscription:
         description="The prose of each turn of a session as it is written (members only). "
         "Without `after`, first the chunks so far of the turn being narrated, then live; "
         "with `after` (a chunk's cursor), every later chunk, then live: no gap, no "
-        "duplicate, across restarts."
+        "duplicate, across restarts. Whoever may see everything gets the omniscient "
+        "prose; in a campaign seen through characters any other co-author gets the "
+        "tellings from the points of view of the characters it plays, nothing else."
     )
     async def narrative_stream(
         self, info: Info, session_id: strawberry.ID, after: str | None = None
@@ -42,8 +49,8 @@ class SessionsSubscription:
         if ctx.user_id is None:
             raise AuthenticationRequired("Log in to follow this session.")
         resume = parse_chunk_cursor(after)
-        session = await _followed_session(info, session_id)
-        chunks = ctx.services.narrative.stream(session, resume)
+        session, viewpoints = await _followed_session(info, session_id)
+        chunks = ctx.services.narrative.stream(session, resume, viewpoints)
         async with aclosing(chunks):
             async for chunk in chunks:
                 yield NarrativeChunk(
@@ -52,14 +59,19 @@ class SessionsSubscription:
                     text=chunk.text,
                     done=chunk.done,
                     cursor=chunk_cursor(chunk.cursor),
+                    viewpoint_character_id=strawberry.ID(str(chunk.viewpoint))
+                    if chunk.viewpoint
+                    else None,
                 )
 
 
-async def _followed_session(info: Info, id: str) -> uuid.UUID:
-    """The session's id if the viewer is a member of its campaign; otherwise there is no
-    such session, whether or not it exists."""
+async def _followed_session(info: Info, id: str) -> tuple[uuid.UUID, Viewpoints]:
+    """The session's id and the tellings of it the viewer reads, if the viewer is a
+    member of its campaign; otherwise there is no such session, whether or not it
+    exists."""
     session_id = parse_id(id)
     session = await info.context.loader(SessionByIdLoader).load(session_id) if session_id else None
-    if session is None or await role_of(info.context, session.campaign_id) is None:
+    viewpoints = await narrative_viewpoints(info.context, session.campaign_id) if session else None
+    if session is None or viewpoints is None:
         raise NotFound("No session with this id.", "sessionId")
-    return session.id
+    return session.id, viewpoints

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from novel_engine.domain import session as domain
+from novel_engine.domain.narration import told_to
 from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader
 from novel_engine.graphql.campaigns.types import Campaign
 from novel_engine.graphql.characters.types import Character, characters_by_ids
@@ -15,7 +16,13 @@ from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatus
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
-from novel_engine.graphql.sessions.loaders import SessionByIdLoader, TurnsByPageLoader
+from novel_engine.graphql.sessions.coherence import CoherenceWarning
+from novel_engine.graphql.sessions.loaders import (
+    SessionByIdLoader,
+    TurnsByPageLoader,
+    ViewpointChunksByTurnIdLoader,
+)
+from novel_engine.graphql.sessions.seeing import narrative_viewpoints
 from novel_engine.graphql.usage.types import ModelUsage, turn_usage
 
 
@@ -77,20 +84,27 @@ class Turn:
         description="What AI-played characters did in answer, resolved like any action."
     )
     narration_status: NarrationStatus
-    narrative: str | None = strawberry.field(description="The turn as prose, once narrated (DONE).")
     narration_error: str | None = strawberry.field(description="Why narration FAILED.")
     model_used: str | None = strawberry.field(
-        description="The model that wrote the narrative, as provider/model."
+        description="The model that wrote the turn's omniscient prose, as provider/model "
+        "(each telling from a character's point of view names its own in its "
+        "`narratives.turn.viewpoint-narrated` event)."
     )
     fallback: bool = strawberry.field(
-        description="The configured model could not answer; the offline model wrote it."
+        description="The configured model could not answer; the offline model wrote the "
+        "omniscient prose."
     )
     created_at: datetime
     correlation_id: strawberry.ID = strawberry.field(
         description="The correlationId of every event this turn wrote."
     )
+    warnings: list[CoherenceWarning] = strawberry.field(
+        description="Where the turn as submitted did not fit what the story established."
+    )
     submitted_by_id: strawberry.Private[uuid.UUID]
     session_id: strawberry.Private[uuid.UUID]
+    campaign_id: strawberry.Private[uuid.UUID]
+    omniscient_narrative: strawberry.Private[str | None]
 
     @classmethod
     def from_model(cls, t: domain.Turn) -> Turn:
@@ -104,15 +118,32 @@ class Turn:
             ],
             reactions=[ActionOutcome.from_model(r.action, r.outcome) for r in t.reactions],
             narration_status=t.narration_status,
-            narrative=t.narrative,
+            omniscient_narrative=t.narrative,
+            campaign_id=t.campaign_id,
             narration_error=t.narration_error,
             model_used=t.model_used,
             fallback=t.fallback,
             created_at=t.created_at,
             correlation_id=strawberry.ID(str(t.correlation_id)),
+            warnings=[CoherenceWarning.from_model(w) for w in t.warnings],
             submitted_by_id=t.submitted_by,
             session_id=t.session_id,
         )
+
+    @strawberry.field(
+        description="The turn as prose, once written: the omniscient telling for whoever "
+        "may see everything; in a campaign seen through characters, for any other "
+        "co-author, the tellings from the points of view of the characters it plays that "
+        "witnessed the turn (null when none did)."
+    )
+    async def narrative(self, info: Info) -> str | None:
+        viewpoints = await narrative_viewpoints(info.context, self.campaign_id)
+        if viewpoints is None:
+            return None
+        if viewpoints.characters is None:
+            return self.omniscient_narrative
+        chunks = await info.context.loader(ViewpointChunksByTurnIdLoader).load(uuid.UUID(self.id))
+        return told_to(chunks, viewpoints)
 
     @strawberry.field
     async def submitted_by(self, info: Info) -> User | None:

@@ -1,0 +1,1 @@
+"""Perception: what a character knows and perceived (turn briefs)."""

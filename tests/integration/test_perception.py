@@ -1,0 +1,167 @@
+"""Subjective reality through the API: two players whose characters stand in different
+rooms each learn only their own room's events; one tells the other and the listener
+holds it as hearsay, attributed; the gamemaster reads every brief; the projection
+rebuilds to the same beliefs."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from novel_engine.narrative.beliefs import BeliefProjection
+from novel_engine.persistence.event_store import SqlEventReader
+from novel_engine.persistence.uow import SqlUnitOfWork
+from tests.graphql_client import AppClient
+from tests.integration.helpers import create_campaign, create_character
+from tests.integration.test_sessions_api import START, SUBMIT, act
+from tests.integration.test_story_engine import ADD
+
+BRIEF = """
+query($session: ID!, $character: ID!) {
+  turnBrief(sessionId: $session, characterId: $character) {
+    character { name } location present { name } goals
+    beliefs { statement source reliability learnedAtTurn toldBy { name } eventId }
+    recentEvents { eventType payload }
+  }
+}
+"""
+
+WORLD = """
+mutation($id: ID!, $patch: JSON!, $v: Int!) {
+  updateWorldState(campaignId: $id, patch: $patch, expectedVersion: $v) {
+    __typename ... on Campaign { worldVersion }
+  }
+}
+"""
+
+
+class Rooms:
+    """Ada (owner) plays Mira in the hall; Bob (co-author) plays Tam in the cellar; Gil is
+    a gamemaster and plays no one."""
+
+    def __init__(self, client: AppClient) -> None:
+        self.client = client
+
+    async def set(self) -> Rooms:
+        c = self.client
+        self.ada, self.bob, self.gil = [await c.sign_up(n) for n in ("Ada", "Bob", "Gil")]
+        self.campaign = await create_campaign(c, self.ada, world={"place": "the manor"})
+        for email, role in (("bob@example.com", "COAUTHOR"), ("gil@example.com", "GAMEMASTER")):
+            await c.data(
+                "mutation($id: ID!, $e: String!, $r: CampaignRole!) { addCampaignMember("
+                "campaignId: $id, email: $e, role: $r) { __typename } }",
+                {"id": self.campaign["id"], "e": email, "r": role},
+                token=self.ada,
+            )
+        self.mira = await create_character(c, self.ada, "Mira", visibility="PUBLIC")
+        self.tam = await create_character(c, self.bob, "Tam", visibility="PUBLIC")
+        for token, character in ((self.ada, self.mira), (self.bob, self.tam)):
+            added = await c.data(
+                ADD, {"id": self.campaign["id"], "c": character["id"], "ai": False}, token=token
+            )
+            assert added["addCampaignCharacter"]["__typename"] == "Campaign", added
+        places = {self.mira["id"]: "the hall", self.tam["id"]: "the cellar"}
+        moved = await c.data(
+            WORLD,
+            {"id": self.campaign["id"], "patch": {"locations": places}, "v": 1},
+            token=self.ada,
+        )
+        assert moved["updateWorldState"]["__typename"] == "Campaign", moved
+        started = await c.data(START, {"id": self.campaign["id"]}, token=self.ada)
+        self.session = started["startSession"]["id"]
+        return self
+
+    async def play(self, token: str, *actions: dict[str, Any]) -> None:
+        data = await self.client.data(
+            SUBMIT, {"session": self.session, "input": {"actions": list(actions)}}, token=token
+        )
+        assert data["submitTurn"]["__typename"] == "Turn", data
+
+    async def brief(self, token: str, character: dict[str, Any]) -> dict[str, Any]:
+        body = await self.client.execute(
+            BRIEF, {"session": self.session, "character": character["id"]}, token=token
+        )
+        return body
+
+    async def brief_knowing(
+        self, character: dict[str, Any], marker: str, within: float = 20
+    ) -> dict[str, Any]:
+        """The character's brief once the beliefs projection has taken in `marker`."""
+        async with asyncio.timeout(within):
+            while True:
+                found = (await self.brief(self.ada, character))["data"]["turnBrief"]
+                if marker in str(found["beliefs"]):
+                    return dict(found)
+                await asyncio.sleep(0.05)
+
+
+def text(brief: dict[str, Any]) -> str:
+    return str(brief)
+
+
+async def test_each_room_learns_only_its_own_events_and_words_told_travel_as_hearsay(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: Mira in the hall, Tam in the cellar
+    rooms = await Rooms(app_client).set()
+
+    # when: each acts in its own room
+    await rooms.play(rooms.ada, act(rooms.mira, "INTERACT", "lift the ALPHAKEY from the altar"))
+    await rooms.play(rooms.bob, act(rooms.tam, "INTERACT", "count the BETABARREL casks"))
+
+    # then: each brief holds its own room's deed and not the other's
+    mira = await rooms.brief_knowing(rooms.mira, "ALPHAKEY")
+    tam = await rooms.brief_knowing(rooms.tam, "BETABARREL")
+    assert "BETABARREL" not in text(mira)
+    assert "ALPHAKEY" not in text(tam)
+    assert (mira["location"], tam["location"]) == ("the hall", "the cellar")
+    assert (mira["present"], tam["present"]) == ([], [])
+    assert {e["eventType"] for e in mira["recentEvents"]} == {"interactions.action.performed"}
+
+    # when: Mira goes down to the cellar and tells Tam
+    await rooms.play(rooms.ada, act(rooms.mira, "MOVE", "the cellar"))
+    await rooms.play(
+        rooms.ada,
+        act(rooms.mira, "DIALOGUE", "The GAMMAVAULT opens at midnight.", [rooms.tam]),
+    )
+
+    # then: Tam holds the words as hearsay, told by Mira, as reliable as Mira is
+    tam = await rooms.brief_knowing(rooms.tam, "GAMMAVAULT")
+    [hearsay] = [b for b in tam["beliefs"] if b["source"] == "HEARSAY"]
+    assert hearsay["statement"] == "The GAMMAVAULT opens at midnight."
+    assert hearsay["toldBy"] == {"name": "Mira"}
+    assert 0.3 <= hearsay["reliability"] <= 0.9
+    assert hearsay["learnedAtTurn"] == 4
+    observed = [b for b in tam["beliefs"] if b["source"] == "DIRECT_OBSERVATION"]
+    assert any("Mira said to Tam" in b["statement"] for b in observed)
+    assert any("Mira is now at the cellar" in b["statement"] for b in observed)
+    # what Tam never perceived stays unknown to it; its old beliefs decay with turns
+    assert "ALPHAKEY" not in text(tam)
+    [counted] = [b for b in tam["beliefs"] if "BETABARREL" in b["statement"]]
+    assert counted["learnedAtTurn"] == 2
+    assert counted["reliability"] < 1.0
+    tam_now = (await rooms.brief(rooms.bob, rooms.tam))["data"]["turnBrief"]
+    assert tam_now["present"] == [{"name": "Mira"}]
+
+    # the gamemaster reads both briefs; Bob may not read Mira's; an outsider sees nothing
+    assert (await rooms.brief(rooms.gil, rooms.mira))["data"]["turnBrief"]["character"] == {
+        "name": "Mira"
+    }
+    refused = await rooms.brief(rooms.bob, rooms.mira)
+    assert refused["data"]["turnBrief"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    outsider = await app_client.sign_up("Oz")
+    hidden = await rooms.brief(outsider, rooms.tam)
+    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    # and the projection rebuilt from the log holds exactly the same beliefs
+    before = (await rooms.brief(rooms.ada, rooms.tam))["data"]["turnBrief"]["beliefs"]
+    campaign_id = uuid.UUID(rooms.campaign["id"])
+    async with SqlUnitOfWork(engine) as uow:
+        await BeliefProjection(SqlEventReader(engine)).rebuild(uow, campaign_id)
+        await uow.commit()
+    after = (await rooms.brief(rooms.ada, rooms.tam))["data"]["turnBrief"]["beliefs"]
+    assert after == before
