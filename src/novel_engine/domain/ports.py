@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -116,6 +116,12 @@ class NarrationRepository(Protocol):
         refused by storage."""
         ...
 
+    async def copy(self, turns: Mapping[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
+        """A branch's copy of other turns' prose: turn id -> (session id, turn id) of the
+        copy. The chunks are read now and written at commit, after the turns themselves,
+        in the order they were first written."""
+        ...
+
 
 class NarrativeReader(Protocol):
     """Reading a session's narration back: what live subscribers start from and heal from."""
@@ -157,6 +163,18 @@ class ProjectionCheckpoints(Protocol):
     async def advance(self, campaign_id: uuid.UUID, projection: str, to: Checkpoint) -> None: ...
 
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
+
+
+class CampaignHistory(Protocol):
+    """A campaign's stream read inside a unit of work (to branch it)."""
+
+    async def head(self, campaign_id: uuid.UUID) -> int:
+        """The last position committed to the campaign's stream (0 when empty)."""
+        ...
+
+    async def read(self, campaign_id: uuid.UUID, through: int) -> list[StoredEvent]:
+        """The campaign's events from position 1 through `through`, in order."""
+        ...
 
 
 class FactsReader(Protocol):
@@ -265,6 +283,9 @@ class UnitOfWork(Protocol):
 
     @property
     def checkpoints(self) -> ProjectionCheckpoints: ...
+
+    @property
+    def history(self) -> CampaignHistory: ...
 
     @property
     def facts(self) -> FactsReader: ...

@@ -171,3 +171,24 @@ class SqlEventReader:
                 select(event_streams.c.position).where(event_streams.c.stream_id == stream_id)
             )
             return int(found.scalar_one_or_none() or 0)
+
+
+class SqlCampaignHistory:
+    """A campaign's stream, read in the unit of work's own transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def head(self, campaign_id: uuid.UUID) -> int:
+        found = await self._conn.scalar(
+            select(event_streams.c.position).where(event_streams.c.stream_id == campaign_id)
+        )
+        return int(found or 0)
+
+    async def read(self, campaign_id: uuid.UUID, through: int) -> list[StoredEvent]:
+        found = await self._conn.execute(
+            select(events)
+            .where(events.c.stream_id == campaign_id, events.c.position <= through)
+            .order_by(events.c.position)
+        )
+        return [to_stored_event(row) for row in found]

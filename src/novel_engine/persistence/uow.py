@@ -15,6 +15,7 @@ from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.beliefs import SqlBeliefRepository
 from novel_engine.persistence.engine import as_writer
+from novel_engine.persistence.event_store import SqlCampaignHistory
 from novel_engine.persistence.facts import SqlFactsReader
 from novel_engine.persistence.memories import SqlMemoryRepository
 from novel_engine.persistence.narration import SqlNarrationRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
     memories: SqlMemoryRepository
+    history: SqlCampaignHistory
     beliefs: SqlBeliefRepository
     facts: SqlFactsReader
 
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
         self.memories = SqlMemoryRepository(self._conn)
+        self.history = SqlCampaignHistory(self._conn)
         self.beliefs = SqlBeliefRepository(self._conn)
         self.facts = SqlFactsReader(self._conn)
         self._tracker = tracker
@@ -104,7 +107,9 @@ class SqlUnitOfWork:
             raise RuntimeError("commit outside `async with`")
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        stored = await event_store.append(self._conn, await self._tracker.write_back())
+        written = await self._tracker.write_back()
+        await self.narration.write_copies()
+        stored = await event_store.append(self._conn, written)
         requests = self._bus.job_requests(stored) if self._bus else []
         await jobs.enqueue(self._conn, requests)
         if self._before_commit is not None:
