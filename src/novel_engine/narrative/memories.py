@@ -53,10 +53,11 @@ MEMORIES = "memories"
 BATCH = 200
 # What can leave a memory, or move game time on.
 ON = (
-    EventType.INTERACTION_INITIATED,
     EventType.ACTION_PERFORMED,
     EventType.DIALOGUE_EXCHANGED,
     EventType.WORLD_STATE_CHANGED,
+    # A branch's copied history asks for no work: its last event builds its memories.
+    EventType.CAMPAIGN_FORKED,
 )
 
 
