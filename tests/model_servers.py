@@ -1,5 +1,10 @@
 """Fake model servers on 127.0.0.1 speaking Gemini's and OpenAI's REST APIs, scripted
-reply by reply, so the real SDKs can be driven without network or keys."""
+reply by reply, so the real SDKs can be driven without network or keys.
+
+The memories projection's calls (scoring, reflecting) are kept apart: they get
+`memory_reply` (by default a refusal, 400, so the offline rules answer them) and are
+seen in `memory_requests`, so a script written for the story engine's calls is not
+consumed by them in whatever order the jobs happen to run."""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from novel_engine.narrative.memory import REFLECTOR, SCORER
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,12 @@ class SeenRequest:
 class FakeModelServer:
     """Answers the scripted replies in order; the last one repeats."""
 
-    def __init__(self, replies: list[Reply]) -> None:
+    def __init__(self, replies: list[Reply], memory_reply: Reply | None = None) -> None:
         self._replies = list(replies)
+        self.memory_reply = memory_reply or Reply(400, {"error": {"code": 400, "message": "-"}})
         self._lock = threading.Lock()
         self.requests: list[SeenRequest] = []
+        self.memory_requests: list[SeenRequest] = []
         self.in_flight = 0
         self.most_in_flight = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -77,6 +86,10 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if _about_memories(body):
+                fake.memory_requests.append(SeenRequest(self.path, headers, body))
+                self._send(fake.memory_reply)
+                return
             reply = fake.next_reply(SeenRequest(self.path, headers, body))
             try:
                 time.sleep(reply.delay)
@@ -110,6 +123,11 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
             pass  # keep test output quiet
 
     return Handler
+
+
+def _about_memories(body: object) -> bool:
+    said = json.dumps(body)
+    return any(json.dumps(prompt)[1:-1] in said for prompt in (SCORER, REFLECTOR))
 
 
 # What each API answers, in its own shapes.

@@ -15,7 +15,7 @@ from novel_engine.domain.narration import Usage
 from novel_engine.persistence.model_calls import SqlCallRecorder
 from novel_engine.persistence.queries import ReadQueries
 from tests.graphql_client import AppClient
-from tests.integration.helpers import create_campaign, create_character
+from tests.integration.helpers import create_campaign, create_character, settled_rows
 from tests.integration.test_dataloaders import counting_statements
 from tests.integration.test_model_calls import call, failed
 from tests.integration.test_sessions_api import START, SUBMIT, Table, act
@@ -115,7 +115,11 @@ async def test_a_narrated_turn_and_its_campaign_show_what_the_narration_cost(
     usage = turn["usage"]
     assert (usage["calls"], usage["outputTokens"]) == (1, len(turn["narrative"].split()))
     assert usage["promptTokens"] > 0
-    assert campaign["usage"] == usage
+    # the campaign's also counts the one call that scored the memories the turn left
+    await settled_rows(app_client.http._transport.app.state.engine)  # type: ignore[attr-defined]
+    campaign = await narrated(app_client, table.vic, table.campaign["id"])
+    assert campaign["usage"]["calls"] == usage["calls"] + 1
+    assert campaign["usage"]["outputTokens"] > usage["outputTokens"]
 
 
 async def test_a_campaign_without_calls_shows_zero_usage(app_client: AppClient) -> None:
@@ -153,12 +157,15 @@ async def narrated_campaign(app_client: AppClient, token: str, hero: dict) -> No
         token=token,
     )
     await narrated(app_client, token, campaign["id"])
+    # and its memories formed, so no job reads in the background of what is counted
+    await settled_rows(app_client.http._transport.app.state.engine)  # type: ignore[attr-defined]
 
 
 async def test_usage_of_two_or_six_campaigns_costs_the_same_statements(
     app_client: AppClient,
 ) -> None:
-    # given: campaigns whose single turn was narrated by one call
+    # given: campaigns whose single turn was narrated by one call (and its memories
+    # scored by another)
     token = await app_client.sign_up("Ada")
     hero = await create_character(app_client, token, "Hero")
     for _ in range(6):
@@ -168,7 +175,7 @@ async def test_usage_of_two_or_six_campaigns_costs_the_same_statements(
         with counting_statements(app_client) as seen:
             data = await app_client.data(ALL_USAGE, {"first": first}, token=token)
         nodes = [e["node"] for e in data["campaigns"]["edges"]]
-        assert [n["usage"] for n in nodes] == [{"calls": 1}] * first
+        assert [n["usage"] for n in nodes] == [{"calls": 2}] * first
         turns = [t["node"] for n in nodes for t in n["sessions"][0]["turns"]["edges"]]
         assert [t["usage"] for t in turns] == [{"calls": 1}] * first
         return len(seen)

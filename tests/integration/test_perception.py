@@ -165,3 +165,83 @@ async def test_each_room_learns_only_its_own_events_and_words_told_travel_as_hea
         await uow.commit()
     after = (await rooms.brief(rooms.ada, rooms.tam))["data"]["turnBrief"]["beliefs"]
     assert after == before
+
+
+CUT = """
+query($id: ID!) {
+  campaign(id: $id) {
+    events(first: 100) { edges { node { eventType cursor payload } } }
+    sessions { id }
+  }
+}
+"""
+
+MEMORIES = """
+query($character: ID!, $campaign: ID!) {
+  character(id: $character) {
+    memories(campaignId: $campaign, first: 50) { edges { node { content } } }
+  }
+}
+"""
+
+
+def held(brief: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A brief's beliefs without the ids a branch renames."""
+    return [
+        (b["statement"], b["source"], b["learnedAtTurn"], b["toldBy"]) for b in brief["beliefs"]
+    ]
+
+
+async def test_a_fork_taken_before_the_telling_knows_exactly_what_was_known_then(
+    app_client: AppClient, engine: AsyncEngine
+) -> None:
+    # given: two rooms; Mira walks down to the cellar; the campaign as it stood then
+    rooms = await Rooms(app_client).set()
+    await rooms.play(rooms.ada, act(rooms.mira, "INTERACT", "lift the ALPHAKEY from the altar"))
+    await rooms.play(rooms.bob, act(rooms.tam, "INTERACT", "count the BETABARREL casks"))
+    await rooms.play(rooms.ada, act(rooms.mira, "MOVE", "the cellar"))
+    tam_then = await rooms.brief_knowing(rooms.tam, "Mira is now at the cellar")
+    listed = await app_client.data(CUT, {"id": rooms.campaign["id"]}, token=rooms.ada)
+    cut = listed["campaign"]["events"]["edges"][-1]["node"]["cursor"]
+
+    # when: Mira tells Tam, and the gamemaster forks the campaign before the telling
+    await rooms.play(
+        rooms.ada,
+        act(rooms.mira, "DIALOGUE", "The GAMMAVAULT opens at midnight.", [rooms.tam]),
+    )
+    await rooms.brief_knowing(rooms.tam, "GAMMAVAULT")
+    forked = await app_client.data(
+        "mutation($id: ID!, $at: String!) { forkCampaign(campaignId: $id, at: $at) {"
+        " __typename ... on Campaign { id } ... on Error { code message } } }",
+        {"id": rooms.campaign["id"], "at": cut},
+        token=rooms.gil,
+    )
+    branch = forked["forkCampaign"]
+    assert branch["__typename"] == "Campaign", branch
+
+    # then: the branch's Tam knows what Tam knew at the cut, and not the telling
+    [session] = (await app_client.data(CUT, {"id": branch["id"]}, token=rooms.gil))["campaign"][
+        "sessions"
+    ]
+    branched = Rooms(app_client)
+    branched.ada, branched.session = rooms.gil, session["id"]
+    tam_branch = await branched.brief_knowing(rooms.tam, "Mira is now at the cellar")
+    assert held(tam_branch) == held(tam_then)
+    assert (tam_branch["location"], tam_branch["present"], tam_branch["goals"]) == (
+        tam_then["location"],
+        tam_then["present"],
+        tam_then["goals"],
+    )
+    assert "GAMMAVAULT" not in text(tam_branch)
+    # nor do its memories; the original's Tam still holds the telling
+    async with asyncio.timeout(20):
+        while True:
+            remembered = await app_client.data(
+                MEMORIES, {"character": rooms.tam["id"], "campaign": branch["id"]}, token=rooms.gil
+            )
+            contents = [e["node"]["content"] for e in remembered["character"]["memories"]["edges"]]
+            if any("BETABARREL" in c for c in contents):
+                break
+            await asyncio.sleep(0.05)
+    assert not [c for c in contents if "GAMMAVAULT" in c]
+    assert "GAMMAVAULT" in text(await rooms.brief_knowing(rooms.tam, "GAMMAVAULT"))

@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import Campaign
 from novel_engine.domain.character import Character, Personality, recorded_personality
+from novel_engine.domain.coherence import Origin, Record, Said
 from novel_engine.domain.errors import EmailTaken, NotFound, VersionConflict
-from novel_engine.domain.events import DomainEvent, StoredEvent
+from novel_engine.domain.events import DomainEvent, EventType, StoredEvent
 from novel_engine.domain.narration import NarrativeChunk
 from novel_engine.domain.perception import Belief, Checkpoint
 from novel_engine.domain.session import Session, SessionStatus, Turn
@@ -291,6 +292,35 @@ class FakeUserRepository(FakeRepository[User]):
         await super().persist(user)
 
 
+class FakeFactsReader:
+    """The facts of a campaign read from the committed events, every one of them."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def established(
+        self,
+        campaign_id: uuid.UUID,
+        characters: Sequence[uuid.UUID],
+        speakers: Sequence[uuid.UUID],
+    ) -> Record:
+        stream = [e for e in self.store.events if e.stream.id == campaign_id]
+        record = Record()
+        by_key = {"locations": record.placed_by, "conditions": record.hurt_by}
+        said: list[Said] = []
+        for position, event in enumerate(stream, start=1):
+            if event.event_type is EventType.WORLD_STATE_CHANGED:
+                for key, origins in by_key.items():
+                    for character in characters:
+                        if str(character) in (event.payload["changes"].get(key) or {}):
+                            origins[character] = Origin(event.event_id, position)
+            elif event.event_type is EventType.DIALOGUE_EXCHANGED:
+                speaker = uuid.UUID(event.payload["speakerId"])
+                if speaker in speakers:
+                    said.insert(0, Said(speaker, event.payload["message"], event.event_id))
+        return dataclasses.replace(record, said=tuple(said))
+
+
 class FakeUnitOfWork:
     """One transaction over a FakeStore; several may share one store."""
 
@@ -308,6 +338,7 @@ class FakeUnitOfWork:
         self.narration = FakeNarrationRepository(self.store)
         self.checkpoints = FakeCheckpoints(self.store)
         self.beliefs = FakeBeliefRepository(self.store)
+        self.facts = FakeFactsReader(self.store)
 
     @property
     def published(self) -> list[DomainEvent]:

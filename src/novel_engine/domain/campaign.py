@@ -123,6 +123,11 @@ class Campaign(Aggregate):
         )
         return campaign
 
+    def record_fork(self, actor: Actor, payload: dict[str, Any]) -> None:
+        """This new campaign is a branch of another (domain/fork.py): its copied history
+        is already among its events; the fork itself comes last."""
+        self._record(actor, EventType.CAMPAIGN_FORKED, payload)
+
     def role_of(self, user_id: uuid.UUID | None) -> CampaignRole | None:
         member = self.members.get(user_id) if user_id is not None else None
         return member.role if member else None

@@ -168,3 +168,13 @@ class SubmitTurn:
     session_id: uuid.UUID
     actions: tuple[Action, ...]
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ForkCampaign:
+    """Branch a campaign at one of its events: `position` in the campaign's stream, as
+    the cursor `at` names it."""
+
+    campaign_id: uuid.UUID
+    position: int
+    at: str

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from novel_engine.domain.coherence import CoherenceWarning
 
 
 class ErrorCode(Enum):
@@ -18,6 +23,7 @@ class ErrorCode(Enum):
     SESSION_NOT_ACTIVE = "SESSION_NOT_ACTIVE"
     CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
     VIEWPOINT_CHANGED = "VIEWPOINT_CHANGED"
+    COHERENCE_VIOLATION = "COHERENCE_VIOLATION"
 
 
 class DomainError(Exception):
@@ -116,3 +122,18 @@ class ViewpointChanged(DomainError):
             f"What you see of this campaign changed at position {position}; subscribe "
             "again after that event's cursor."
         )
+
+
+class CoherenceViolation(DomainError):
+    """The turn contradicts what the story established, and the campaign is in strict
+    mode: nothing was played or written. `warnings` says what and which events."""
+
+    code = ErrorCode.COHERENCE_VIOLATION
+
+    def __init__(self, warnings: Sequence[CoherenceWarning]) -> None:
+        blocking = next(w for w in warnings if w.blocks)
+        super().__init__(
+            f"This campaign refuses incoherent turns. {blocking.message}",
+            f"actions.{blocking.action_index}",
+        )
+        self.warnings = tuple(warnings)

@@ -9,6 +9,11 @@ from enum import Enum
 from typing import Any
 
 EVENT_SOURCE = "novel-engine"
+# Metadata of an event copied into a branch of its campaign: the original event's id, and
+# whether the work it asked for was done where it was first committed (then the copy asks
+# for none: a branch does not narrate again what was narrated before it was taken).
+COPIED_FROM = "copiedFrom"
+WORK_DONE = "workDone"
 
 
 class EventType(Enum):
@@ -38,6 +43,7 @@ class EventType(Enum):
     CAMPAIGN_CHARACTER_ADDED = "campaigns.campaign.character-added"
     CAMPAIGN_CHARACTER_REMOVED = "campaigns.campaign.character-removed"
     CAMPAIGN_SETTINGS_CHANGED = "campaigns.campaign.settings-changed"
+    CAMPAIGN_FORKED = "campaigns.campaign.forked"
     WORLD_STATE_CHANGED = "campaigns.world.state-changed"
     SESSION_STARTED = "campaigns.session.started"
     SESSION_ENDED = "campaigns.session.ended"
@@ -90,3 +96,9 @@ class StoredEvent:
 
     event: DomainEvent
     position: int
+
+
+def asks_for_work(event: DomainEvent) -> bool:
+    """Whether durable handlers should run for this event: every event but a copy whose
+    work was already done in the campaign it was copied from."""
+    return event.metadata.get(WORK_DONE) is not True

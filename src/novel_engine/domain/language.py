@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from novel_engine.domain.memory import ImportanceSheet, ReflectionSheet
 from novel_engine.domain.scene import PersonaView, Scene, ViewpointScene
 from novel_engine.domain.writing import Manuscript, StoryBrief
 
@@ -30,7 +31,15 @@ class CallKey:
     turn_id: uuid.UUID | None = None
 
 
-Subject = Scene | ViewpointScene | PersonaView | StoryBrief | Manuscript
+Subject = (
+    Scene
+    | ViewpointScene
+    | PersonaView
+    | StoryBrief
+    | Manuscript
+    | ImportanceSheet
+    | ReflectionSheet
+)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from novel_engine.domain.events import AggregateType, EventType, StoredEvent
+from novel_engine.domain.events import AggregateType, EventType, StoredEvent, asks_for_work
 from novel_engine.domain.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -163,9 +163,12 @@ class Handlers:
             )
 
     def job_requests(self, events: Sequence[StoredEvent]) -> list[JobRequest]:
-        """The jobs these committed events ask for, in commit order."""
+        """The jobs these committed events ask for, in commit order (none for a copied
+        event whose work is done)."""
         requests = []
         for stored in events:
+            if not asks_for_work(stored.event):
+                continue
             for durable in self.durable.values():
                 if stored.event.event_type in durable.event_types:
                     key = durable.ordering_key(stored) if durable.ordering_key else None

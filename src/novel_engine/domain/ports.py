@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from novel_engine.domain.campaign import Campaign
     from novel_engine.domain.character import Character, Personality
+    from novel_engine.domain.coherence import Record
     from novel_engine.domain.events import StoredEvent
+    from novel_engine.domain.memory import Memory, Ranked, RetrievalWeights
     from novel_engine.domain.narration import NarrativeChunk
     from novel_engine.domain.perception import Belief, Checkpoint
     from novel_engine.domain.session import Session, Turn
@@ -114,6 +116,12 @@ class NarrationRepository(Protocol):
         refused by storage."""
         ...
 
+    async def copy(self, turns: Mapping[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
+        """A branch's copy of other turns' prose: turn id -> (session id, turn id) of the
+        copy. The chunks are read now and written at commit, after the turns themselves,
+        in the order they were first written."""
+        ...
+
 
 class NarrativeReader(Protocol):
     """Reading a session's narration back: what live subscribers start from and heal from."""
@@ -155,6 +163,71 @@ class ProjectionCheckpoints(Protocol):
     async def advance(self, campaign_id: uuid.UUID, projection: str, to: Checkpoint) -> None: ...
 
     async def reset(self, campaign_id: uuid.UUID, projection: str) -> None: ...
+
+
+class CampaignHistory(Protocol):
+    """A campaign's stream read inside a unit of work (to branch it)."""
+
+    async def head(self, campaign_id: uuid.UUID) -> int:
+        """The last position committed to the campaign's stream (0 when empty)."""
+        ...
+
+    async def read(self, campaign_id: uuid.UUID, through: int) -> list[StoredEvent]:
+        """The campaign's events from position 1 through `through`, in order."""
+        ...
+
+
+class FactsReader(Protocol):
+    """What a campaign's events established, for the coherence check of a turn."""
+
+    async def established(
+        self,
+        campaign_id: uuid.UUID,
+        characters: Sequence[uuid.UUID],
+        speakers: Sequence[uuid.UUID],
+    ) -> Record:
+        """The latest event that set each character's location and condition, and what
+        the speakers said, newest first. Bounded: it reads back from the newest event
+        only so far (a fact older than that has no event named)."""
+        ...
+
+
+class MemoryRepository(Protocol):
+    """The memories of a campaign's characters (written by the memories projection)."""
+
+    async def add(self, memories: Sequence[Memory]) -> list[Memory]:
+        """Store them in order; returns them with their ids."""
+        ...
+
+    async def unreflected(
+        self, campaign_id: uuid.UUID, character_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Memory]]:
+        """Each character's memories (not reflections) since it last reflected, oldest
+        first."""
+        ...
+
+    async def mark_reflected(
+        self, campaign_id: uuid.UUID, character_id: uuid.UUID, up_to: int
+    ) -> None:
+        """The character has reflected on its memories up to id `up_to`."""
+        ...
+
+    async def clear(self, campaign_id: uuid.UUID) -> None:
+        """Forget every memory of the campaign (and when each character reflected)."""
+        ...
+
+    async def recall(
+        self,
+        campaign_id: uuid.UUID,
+        character_id: uuid.UUID,
+        query: str,
+        turn: int,
+        limit: int,
+        weights: RetrievalWeights,
+    ) -> list[Ranked]:
+        """The memories that best answer `query` at game time `turn`, best first; each
+        returned one counts as recalled now (its recency starts again)."""
+        ...
 
 
 class BeliefRepository(Protocol):
@@ -210,6 +283,15 @@ class UnitOfWork(Protocol):
 
     @property
     def checkpoints(self) -> ProjectionCheckpoints: ...
+
+    @property
+    def history(self) -> CampaignHistory: ...
+
+    @property
+    def facts(self) -> FactsReader: ...
+
+    @property
+    def memories(self) -> MemoryRepository: ...
 
     @property
     def beliefs(self) -> BeliefRepository: ...

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from novel_engine.domain import development, director
+from novel_engine.domain import coherence, development, director
 from novel_engine.domain.actions import Action as Action
 from novel_engine.domain.actions import ActionKind as ActionKind
 from novel_engine.domain.actions import ActionOutcome as ActionOutcome
@@ -23,7 +23,12 @@ from novel_engine.domain.aggregate import Aggregate
 from novel_engine.domain.campaign import DIRECTING_ROLES, Campaign
 from novel_engine.domain.character import Character, Relationship, Skill
 from novel_engine.domain.consequences import Bond, Change, Hurt, Learned, Moved, describe, plan
-from novel_engine.domain.errors import Forbidden, InvalidInput, SessionNotActive
+from novel_engine.domain.errors import (
+    CoherenceViolation,
+    Forbidden,
+    InvalidInput,
+    SessionNotActive,
+)
 from novel_engine.domain.events import AggregateType, DomainEvent, EventType, StreamId, utcnow
 from novel_engine.domain.narration import NarrationStatus, PersonaReply, Reaction, Usage
 from novel_engine.domain.perception import source_reliability
@@ -80,6 +85,8 @@ class Turn:
     narration_error: str | None = None
     model_used: str | None = None
     fallback: bool = False
+    # What the coherence check found in the turn as submitted.
+    warnings: tuple[coherence.CoherenceWarning, ...] = ()
 
 
 def request_hash(actions: list[Action]) -> str:
@@ -169,11 +176,18 @@ class Session(Aggregate):
         cast: dict[uuid.UUID, Character],
         actions: list[Action],
         idempotency_key: str | None = None,
+        record: coherence.Record | None = None,
     ) -> Turn:
-        """Resolve the actions in order; `cast` holds the campaign's characters involved."""
+        """Resolve the actions in order; `cast` holds the campaign's characters involved,
+        `record` what the campaign's events established about them. The turn is first
+        held against the established facts: it carries what the check found, and a
+        campaign in strict mode refuses it when that includes an ERROR."""
         role = campaign.ensure_can_play(actor)
         self._ensure_active()
         self._check_actions(actor, role in DIRECTING_ROLES, campaign, cast, actions)
+        warnings = coherence.check(actions, campaign.world_state, record or coherence.Record())
+        if campaign.strict_coherence and any(w.blocks for w in warnings):
+            raise CoherenceViolation(warnings)
         self.turn_count += 1
         self._touch()
         turn = Turn(
@@ -187,6 +201,7 @@ class Session(Aggregate):
             correlation_id=actor.correlation_id,
             idempotency_key=check_idempotency_key(idempotency_key),
             request_hash=request_hash(actions),
+            warnings=tuple(warnings),
         )
         turn = replace(turn, outcomes=self._resolve(actor, campaign, cast, turn))
         self.new_turns.append(turn)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 import strawberry
 
 from novel_engine.domain.actor import Actor
+from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.ports import PasswordHasher, UnitOfWork
 from novel_engine.domain.principal import Principal
 from novel_engine.graphql.loaders import Loader
@@ -43,6 +44,15 @@ class Services:
     reading: Callable[[], UnitOfWork]
 
 
+@dataclass(frozen=True)
+class LiveView:
+    """What a live group sees while one of its events is rendered: the campaign it
+    follows, through its viewpoint (the events it reaches, such as causes, too)."""
+
+    campaign_id: uuid.UUID
+    perceive: Callable[[StoredEvent], StoredEvent | None]
+
+
 @dataclass
 class RequestContext:
     """One operation's context (one event's, for a fanned-out subscription)."""
@@ -55,6 +65,8 @@ class RequestContext:
     # How this operation sees each campaign, once decided (`graphql.events.seeing`); a
     # live group's per-event context starts with its group's.
     viewpoints: dict[uuid.UUID, Viewpoint] = field(default_factory=dict)
+    # Set for an event rendered for a live group, which has no viewer of its own.
+    live_view: LiveView | None = None
     _loaders: dict[type[Loader[Any, Any]], Loader[Any, Any]] = field(
         default_factory=dict, init=False, repr=False
     )

@@ -57,6 +57,14 @@ class VersionConflict(Error):
 _TYPES: dict[type[errors.DomainError], type[Error]] = {errors.VersionConflict: VersionConflict}
 
 
+def register_error_type(error: type[errors.DomainError], graphql_type: type[Error]) -> None:
+    """Give a domain error a type that says more than code and message; its area calls
+    this when imported, before any result union names the error."""
+    if _TYPES.get(error, graphql_type) is not graphql_type:
+        raise RuntimeError(f"{error.__name__} already has a GraphQL type.")
+    _TYPES[error] = graphql_type
+
+
 def domain_errors() -> Iterator[type[errors.DomainError]]:
     """Every DomainError subclass defined so far, parents before children."""
     pending = list(errors.DomainError.__subclasses__())

@@ -89,6 +89,20 @@ def parse_chunk_cursor(cursor: str | None) -> int | None:
     return int(body)
 
 
+def number_cursor(kind: str, number: int) -> str:
+    """A cursor holding one number of a kind of list (`kind` a letter of its own)."""
+    return _encode(f"{kind}:{number}")
+
+
+def parse_number_cursor(cursor: str | None, kind: str) -> int | None:
+    if cursor is None:
+        return None
+    body = _decode(cursor, f"{kind}:")
+    if not body.isdigit():
+        raise InvalidInput("after is not a cursor from this list.", "after")
+    return int(body)
+
+
 def list_cursor(created_at: datetime, id: uuid.UUID) -> str:
     return _encode(f"l:{created_at.isoformat()}|{id}")
 

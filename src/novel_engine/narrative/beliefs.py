@@ -25,6 +25,8 @@ TAUGHT_BY = [
     EventType.ACTION_PERFORMED,
     EventType.DIALOGUE_EXCHANGED,
     EventType.WORLD_STATE_CHANGED,
+    # A branch's copied history asks for no work: its last event builds its beliefs.
+    EventType.CAMPAIGN_FORKED,
 ]
 
 
@@ -32,11 +34,11 @@ class BeliefProjection:
     def __init__(self, events: EventStoreReader) -> None:
         self._events = events
 
-    def handlers(self, *also_on: EventType) -> Handlers:
+    def handlers(self) -> Handlers:
         handlers = Handlers()
         handlers.add_durable(
             BELIEFS,
-            on=[*TAUGHT_BY, *also_on],
+            on=TAUGHT_BY,
             handle=self.project,
             ordering_key=lambda stored: f"{BELIEFS}:{stored.event.stream.id}",
             retry=RetryPolicy(max_attempts=10, base_seconds=0.5, cap_seconds=60.0),

@@ -5,8 +5,8 @@ session byte for byte.
 It implements the domain's `LanguageModel` port by answering from the request's
 structured `subject` (a Scene to narrate, a ViewpointScene to tell from one
 character's point of view, a PersonaView to react from, a StoryBrief to write, a
-Manuscript to assess), never by parsing the prompt. Token counts are words, counted the
-same way for prompt and answer.
+Manuscript to assess, memories to score or reflect on), never by parsing the prompt.
+Token counts are words, counted the same way for prompt and answer.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from novel_engine.domain.language import ModelAnswer, ModelRequest, StreamPiece
+from novel_engine.domain.memory import ImportanceSheet, ReflectionSheet
 from novel_engine.domain.scene import PersonaView, Scene, ViewpointScene
 from novel_engine.domain.writing import Manuscript, StoryBrief
 from novel_engine.narrative.assessment import assess
+from novel_engine.narrative.memory import offline_insights, offline_scores
 from novel_engine.narrative.prose import compose, compose_viewpoint, render
 from novel_engine.narrative.reaction import react
 from novel_engine.narrative.storywriter import write_story
@@ -72,6 +74,12 @@ class OfflineModel:
             text = self.write(subject)
         elif isinstance(subject, Manuscript):
             data = self.assess(subject.text)
+            text = json.dumps(data)
+        elif isinstance(subject, ImportanceSheet):
+            data = offline_scores(subject)
+            text = json.dumps(data)
+        elif isinstance(subject, ReflectionSheet):
+            data = offline_insights(subject)
             text = json.dumps(data)
         else:
             raise ValueError("the offline model answers only requests with a subject")

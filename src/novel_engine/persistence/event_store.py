@@ -146,9 +146,49 @@ class SqlEventReader:
             )
             return [to_stored_event(row) for row in found]
 
+    async def by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredEvent]:
+        """Events by their event ids, whatever their streams."""
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(events).where(events.c.event_id.in_(ids)))
+            return {row.event_id: to_stored_event(row) for row in found}
+
+    async def caused_by(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[StoredEvent]]:
+        """For each event id, the events whose causationId it is, in stream order."""
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(events)
+                .where(events.c.causation_id.in_(ids))
+                .order_by(events.c.stream_id, events.c.position)
+            )
+            effects: dict[uuid.UUID, list[StoredEvent]] = defaultdict(list)
+            for row in found:
+                effects[row.causation_id].append(to_stored_event(row))
+            return dict(effects)
+
     async def head(self, stream_id: uuid.UUID) -> int:
         async with self._engine.connect() as conn:
             found = await conn.execute(
                 select(event_streams.c.position).where(event_streams.c.stream_id == stream_id)
             )
             return int(found.scalar_one_or_none() or 0)
+
+
+class SqlCampaignHistory:
+    """A campaign's stream, read in the unit of work's own transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def head(self, campaign_id: uuid.UUID) -> int:
+        found = await self._conn.scalar(
+            select(event_streams.c.position).where(event_streams.c.stream_id == campaign_id)
+        )
+        return int(found or 0)
+
+    async def read(self, campaign_id: uuid.UUID, through: int) -> list[StoredEvent]:
+        found = await self._conn.execute(
+            select(events)
+            .where(events.c.stream_id == campaign_id, events.c.position <= through)
+            .order_by(events.c.position)
+        )
+        return [to_stored_event(row) for row in found]

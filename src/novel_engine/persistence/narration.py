@@ -5,7 +5,7 @@ one, each point of view) is read back: what a reader may see is decided by its s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +22,8 @@ _chunks = narrative_chunks.c
 class SqlNarrationRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        # Copies of other turns' chunks, written at commit after the turns they belong to.
+        self._copies: list[dict[str, Any]] = []
 
     async def chunks(self, turn_id: uuid.UUID) -> list[NarrativeChunk]:
         found = await self._conn.execute(
@@ -61,6 +63,32 @@ class SqlNarrationRepository:
                 .values(narration_status=NarrationStatus.STREAMING.value)
             )
         return replace(chunk, cursor=int(cursor)), int(previous or 0)
+
+    async def copy(self, turns: Mapping[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
+        if not turns:
+            return
+        found = await self._conn.execute(
+            select(narrative_chunks).where(_chunks.turn_id.in_(turns)).order_by(_chunks.id)
+        )
+        for row in found:
+            session_id, turn_id = turns[row.turn_id]
+            self._copies.append(
+                {
+                    "session_id": session_id,
+                    "turn_id": turn_id,
+                    "viewpoint": row.viewpoint,
+                    "sequence": row.sequence,
+                    "text": row.text,
+                    "done": row.done,
+                    "created_at": row.created_at,
+                }
+            )
+
+    async def write_copies(self) -> None:
+        """Called by the commit once the aggregates (the turns) are written."""
+        copies, self._copies = self._copies, []
+        if copies:
+            await self._conn.execute(narrative_chunks.insert(), copies)
 
 
 class SqlNarrativeReader:

@@ -23,6 +23,7 @@ from novel_engine.domain.character import (
 )
 from novel_engine.domain.development import Development
 from novel_engine.domain.events import EventType, StoredEvent
+from novel_engine.domain.memory import RetrievalWeights
 from novel_engine.domain.narration import NarrativeChunk, Usage
 from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Session, Turn
@@ -36,6 +37,7 @@ from novel_engine.domain.story import (
 )
 from novel_engine.persistence import event_store, rows
 from novel_engine.persistence.jobs import JobQueries, JobRecord
+from novel_engine.persistence.memories import MemoryReads
 from novel_engine.persistence.narration import to_chunk
 from novel_engine.persistence.tables import (
     campaign_characters,
@@ -157,9 +159,12 @@ AboutKey = tuple[uuid.UUID, uuid.UUID]  # (stream id, aggregate id)
 
 
 class ReadQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, memory_weights: RetrievalWeights | None = None
+    ) -> None:
         self._engine = engine
         self._events = event_store.SqlEventReader(engine)
+        self.memories = MemoryReads(engine, memory_weights)
         self._jobs = JobQueries(engine)
 
     async def unfinished_jobs_by_campaign_ids(
@@ -368,6 +373,14 @@ class ReadQueries:
         for row in found:
             grouped[(row.stream_id, row.aggregate_id)].append(event_store.to_stored_event(row))
         return dict(grouped)
+
+    async def events_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredEvent]:
+        return await self._events.by_ids(ids)
+
+    async def events_by_causation_ids(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[StoredEvent]]:
+        return await self._events.caused_by(ids)
 
     async def list_characters(
         self, viewer: uuid.UUID | None, after: ListKey | None, limit: int

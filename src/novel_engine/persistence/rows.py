@@ -19,6 +19,7 @@ from novel_engine.domain.character import (
     Skill,
     Visibility,
 )
+from novel_engine.domain.coherence import CoherenceWarning
 from novel_engine.domain.development import Development
 from novel_engine.domain.narration import NarrationStatus, Reaction
 from novel_engine.domain.perception import Perspective
@@ -156,6 +157,7 @@ def to_turn(row: Row[Any]) -> Turn:
         narration_error=row.narration_error,
         model_used=row.model_used,
         fallback=row.fallback,
+        warnings=tuple(CoherenceWarning.from_dict(w) for w in row.warnings or ()),
     )
 
 
@@ -296,6 +298,7 @@ def turn_row(turn: Turn) -> dict[str, Any]:
         "idempotency_key": turn.idempotency_key,
         "request_hash": turn.request_hash,
         "outcomes": [o.as_dict() for o in turn.outcomes],
+        "warnings": [w.as_dict() for w in turn.warnings],
         **turn_narration_values(turn),
     }
 

@@ -343,6 +343,8 @@ events = Table(
     Column("payload", JSONDocument, nullable=False),
     Column("metadata", JSONDocument, nullable=False),
     CheckConstraint("position > 0", name="position_positive"),
+    # A campaign's events of one kind, newest first: the facts the coherence check reads.
+    Index("ix_events_stream_id_event_type_position", "stream_id", "event_type", "position"),
 )
 
 # Durable work after commit (an outbox): each row is written in the transaction of the event

@@ -15,6 +15,9 @@ from novel_engine.domain.messagebus import MessageBus
 from novel_engine.persistence import event_store, jobs
 from novel_engine.persistence.beliefs import SqlBeliefRepository
 from novel_engine.persistence.engine import as_writer
+from novel_engine.persistence.event_store import SqlCampaignHistory
+from novel_engine.persistence.facts import SqlFactsReader
+from novel_engine.persistence.memories import SqlMemoryRepository
 from novel_engine.persistence.narration import SqlNarrationRepository
 from novel_engine.persistence.projections import SqlProjectionCheckpoints
 from novel_engine.persistence.repositories import (
@@ -38,7 +41,10 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     narration: SqlNarrationRepository
     checkpoints: SqlProjectionCheckpoints
+    memories: SqlMemoryRepository
+    history: SqlCampaignHistory
     beliefs: SqlBeliefRepository
+    facts: SqlFactsReader
 
     def __init__(
         self,
@@ -72,7 +78,10 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self._conn, tracker)
         self.narration = SqlNarrationRepository(self._conn)
         self.checkpoints = SqlProjectionCheckpoints(self._conn)
+        self.memories = SqlMemoryRepository(self._conn)
+        self.history = SqlCampaignHistory(self._conn)
         self.beliefs = SqlBeliefRepository(self._conn)
+        self.facts = SqlFactsReader(self._conn)
         self._tracker = tracker
         return self
 
@@ -98,7 +107,9 @@ class SqlUnitOfWork:
             raise RuntimeError("commit outside `async with`")
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        stored = await event_store.append(self._conn, await self._tracker.write_back())
+        written = await self._tracker.write_back()
+        await self.narration.write_copies()
+        stored = await event_store.append(self._conn, written)
         requests = self._bus.job_requests(stored) if self._bus else []
         await jobs.enqueue(self._conn, requests)
         if self._before_commit is not None:

@@ -20,6 +20,7 @@ from novel_engine.models.recording import FanOutRecorder
 from novel_engine.narrative import stories
 from novel_engine.narrative.beliefs import BeliefProjection
 from novel_engine.narrative.engine import StoryEngine
+from novel_engine.narrative.memories import MemoryProjection
 from novel_engine.narrative.offline import OfflineModel
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.event_store import SqlEventReader
@@ -104,6 +105,7 @@ async def bootstrap(
         handlers.include(story.handlers())
         handlers.include(BeliefProjection(SqlEventReader(engine)).handlers())
         handlers.include(stories.handlers(model))
+        handlers.include(memory_projection(settings, model, engine).handlers())
         if extra is not None:
             handlers.include(extra)
         bus = MessageBus(handlers)
@@ -121,7 +123,7 @@ async def bootstrap(
 
         services = Services(
             unit_of_work=lambda: SqlUnitOfWork(engine, bus),
-            queries=ReadQueries(engine),
+            queries=ReadQueries(engine, memory_weights=settings.retrieval_weights),
             hasher=Argon2Hasher(),
             tokens=JwtTokens(settings.secret_key),
             live=live,
@@ -132,6 +134,15 @@ async def bootstrap(
         yield Runtime(
             settings, engine, hub, live, presence, bus, workers, JobQueries(engine), services, model
         )
+
+
+def memory_projection(
+    settings: Settings, model: LanguageModel, engine: AsyncEngine
+) -> MemoryProjection:
+    """The memories projection as every server (and `novel-engine rebuild`) runs it."""
+    return MemoryProjection(
+        model, SqlEventReader(engine), reflection_threshold=settings.reflection_threshold
+    )
 
 
 def _presence_store(settings: Settings) -> PresenceStore:

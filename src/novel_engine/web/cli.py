@@ -1,10 +1,12 @@
-"""`novel-engine serve`, `novel-engine migrate` and `novel-engine replay`.
+"""`novel-engine serve`, `novel-engine migrate`, `novel-engine replay` and
+`novel-engine rebuild`.
 
 Exit codes: 0 done; 1 the database could not be migrated (unreachable, refused);
 2 a configuration that cannot work (an option or environment variable, named in one
 line on stderr). Once serving, uvicorn's own codes apply. `replay` exits 0 when every
 turn replays identically, 1 when one diverges, 2 when there is nothing to replay (a bad
-id, an unknown session, a database it cannot read).
+id, an unknown session, a database it cannot read). `rebuild` exits 0 when every
+projection of the campaign was rebuilt, 2 when there is no such campaign or database.
 """
 
 from __future__ import annotations
@@ -13,20 +15,31 @@ import argparse
 import asyncio
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn, TextIO
 from urllib.parse import urlsplit
 
 import uvicorn
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from novel_engine import __version__
+from novel_engine.models import factory as models
+from novel_engine.narrative.beliefs import BeliefProjection
+from novel_engine.narrative.offline import OfflineModel
 from novel_engine.narrative.replay import replay
 from novel_engine.persistence.engine import create_engine
+from novel_engine.persistence.event_store import SqlEventReader
 from novel_engine.persistence.migrate import Migration, upgrade
+from novel_engine.persistence.model_calls import SqlCallRecorder
 from novel_engine.persistence.session_log import SqlSessionLog
+from novel_engine.persistence.tables import campaigns
+from novel_engine.persistence.uow import SqlUnitOfWork
+from novel_engine.web.bootstrap import memory_projection
 from novel_engine.web.settings import ConfigurationError, Settings
 
 ENVIRONMENT = """\
@@ -129,7 +142,88 @@ def parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     replay_command.add_argument("--session", required=True, metavar="ID", help="the session's id")
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="rebuild a campaign's projections (memories, ...) from its event log",
+        description="Forget what each projection of a campaign derived from its events\n"
+        f"({', '.join(name for name, _ in PROJECTIONS)}) and derive it again from the first\n"
+        "event, with the configured model (the offline one by default). Safe while the\n"
+        "server runs: the projection's checkpoint keeps the two from writing twice.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rebuild.add_argument("--campaign", required=True, metavar="ID", help="the campaign's id")
     return root
+
+
+class _Units:
+    """Plain units of work, for a projection run outside any job."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def unit_of_work(self, *, finishes: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine)
+
+    def reading(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine, read_only=True)
+
+
+async def _rebuild_memories(settings: Settings, engine: AsyncEngine, campaign: uuid.UUID) -> str:
+    model = models.build(settings, OfflineModel(), recorder=SqlCallRecorder(engine))
+    projection = memory_projection(settings, model, engine)
+    written = await projection.rebuild(_Units(engine), campaign, f"rebuild:{uuid.uuid4()}")
+    return f"{written} memories"
+
+
+async def _rebuild_beliefs(settings: Settings, engine: AsyncEngine, campaign: uuid.UUID) -> str:
+    async with SqlUnitOfWork(engine) as uow:
+        reached = await BeliefProjection(SqlEventReader(engine)).rebuild(uow, campaign)
+        await uow.commit()
+    return f"up to event {reached.position}"
+
+
+# Each projection of a campaign's stream `rebuild` knows: its name, and how to rebuild it
+# (answering with what it wrote). A projection adds itself here.
+Rebuild = Callable[[Settings, AsyncEngine, uuid.UUID], Awaitable[str]]
+PROJECTIONS: list[tuple[str, Rebuild]] = [
+    ("beliefs", _rebuild_beliefs),
+    ("memories", _rebuild_memories),
+]
+
+
+def rebuild_command(settings: Settings, campaign: str, out: TextIO) -> int:
+    """`novel-engine rebuild --campaign ID`."""
+    try:
+        campaign_id = uuid.UUID(campaign)
+    except ValueError:
+        print(f"novel-engine: {campaign!r} is not a campaign id", file=sys.stderr)
+        return 2
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        print(f"novel-engine: no database at {url.database}", file=sys.stderr)
+        return 2
+    return asyncio.run(rebuild_campaign(settings, campaign_id, out))
+
+
+async def rebuild_campaign(settings: Settings, campaign_id: uuid.UUID, out: TextIO) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id))
+            if found.first() is None:
+                where = database_name(settings)
+                print(f"novel-engine: no campaign {campaign_id} in {where}", file=sys.stderr)
+                return 2
+        for name, rebuild in PROJECTIONS:
+            print(f"{name}: rebuilt, {await rebuild(settings, engine, campaign_id)}", file=out)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(exc).splitlines()[0]
+        print(f"novel-engine: cannot rebuild: {reason}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    return 0
 
 
 def replay_command(settings: Settings, session: str, out: TextIO) -> int:
@@ -181,12 +275,14 @@ async def _migrate(settings: Settings) -> Migration:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        settings = Settings.from_env(signing=args.command != "replay")
+        settings = Settings.from_env(signing=args.command not in ("replay", "rebuild"))
     except ConfigurationError as exc:
         print(f"novel-engine: {exc}", file=sys.stderr)
         return 2
     if args.command == "replay":
         return replay_command(settings, args.session, sys.stdout)
+    if args.command == "rebuild":
+        return rebuild_command(settings, args.campaign, sys.stdout)
     if args.command == "serve" and args.workers > 1 and settings.redis_url is None:
         print(f"novel-engine: warning: {_lone_workers(args.workers)}", file=sys.stderr)
     try:

@@ -14,6 +14,8 @@ from redis.asyncio.connection import parse_url
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from novel_engine.domain.memory import DEFAULT_REFLECTION_THRESHOLD, RetrievalWeights
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///novel-engine.db"
 LLM_PROVIDERS = ("offline", "gemini", "openai")
 DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
@@ -50,6 +52,18 @@ class Settings:
     job_concurrency: int = 4
     job_lease_seconds: float = 30.0
     reactions_per_turn: int = 3
+    # Memory retrieval: the weights of recency, relevance and importance in the score.
+    memory_recency_weight: float = 0.5
+    memory_relevance_weight: float = 3.0
+    memory_importance_weight: float = 2.0
+    # Importance accumulated since a character last reflected that makes it reflect.
+    reflection_threshold: int = DEFAULT_REFLECTION_THRESHOLD
+
+    @property
+    def retrieval_weights(self) -> RetrievalWeights:
+        return RetrievalWeights(
+            self.memory_recency_weight, self.memory_relevance_weight, self.memory_importance_weight
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, signing: bool = True) -> Settings:
@@ -68,6 +82,7 @@ class Settings:
                 "NOVEL_ENGINE_REACTIONS_PER_TURN must be a whole number from 0 to "
                 f"{MAX_REACTIONS_PER_TURN}, not {reactions!r}."
             )
+        memory = _memory_settings(env)
         # Last: a refused configuration must not leave a generated key behind.
         secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or (
             _embedded_secret(url) if signing else ""
@@ -80,7 +95,29 @@ class Settings:
             job_concurrency=job_concurrency,
             job_lease_seconds=job_lease_seconds,
             reactions_per_turn=int(reactions),
+            **memory,
         )
+
+
+def _memory_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Memory retrieval weights (each 0 or more) and the reflection threshold."""
+    weights = {}
+    for part, default in (("recency", 0.5), ("relevance", 3.0), ("importance", 2.0)):
+        name = f"NOVEL_ENGINE_MEMORY_{part.upper()}_WEIGHT"
+        raw = env.get(name)
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            value = -1.0
+        if not 0 <= value < float("inf"):
+            raise ConfigurationError(f"{name} must be a number of 0 or more, not {raw!r}.")
+        weights[f"memory_{part}_weight"] = value
+    threshold = int(
+        _positive(
+            env, "NOVEL_ENGINE_REFLECTION_THRESHOLD", DEFAULT_REFLECTION_THRESHOLD, whole=True
+        )
+    )
+    return {**weights, "reflection_threshold": threshold}
 
 
 def _model_settings(env: Mapping[str, str]) -> dict[str, Any]:

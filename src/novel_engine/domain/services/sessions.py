@@ -77,6 +77,9 @@ async def submit_turn(uow: UnitOfWork, actor: Actor, command: SubmitTurn) -> Tur
                 ):
                     raise IdempotencyConflict()
                 return earlier
-        turn = session.take_turn(actor, campaign, cast, actions, key)
+        record = await uow.facts.established(
+            campaign.id, sorted(involved), sorted({a.character_id for a in actions})
+        )
+        turn = session.take_turn(actor, campaign, cast, actions, key, record)
         await uow.commit()
     return turn

@@ -16,6 +16,7 @@ from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import CampaignRole
 from novel_engine.graphql.errors import Error, ResultUnion
 from novel_engine.graphql.ids import require_id
+from novel_engine.graphql.pagination import parse_position_cursor
 
 # Every change to a campaign may fail these ways (sessions share them).
 CHANGE_ERRORS = (
@@ -34,6 +35,7 @@ AddCampaignCharacterResult = ResultUnion(
     "AddCampaignCharacterResult", Campaign, *CHANGE_ERRORS, errors.AlreadyExists
 )
 UpdateCampaignSettingsResult = ResultUnion("UpdateCampaignSettingsResult", Campaign, *CHANGE_ERRORS)
+ForkCampaignResult = ResultUnion("ForkCampaignResult", Campaign, *CHANGE_ERRORS)
 UpdateWorldStateResult = ResultUnion(
     "UpdateWorldStateResult", Campaign, *CHANGE_ERRORS, errors.VersionConflict
 )
@@ -143,3 +145,26 @@ class CampaignsMutation:
             ),
             Campaign.from_model,
         )
+
+    @strawberry.mutation(
+        description="Branch the campaign's timeline (OWNER and GAMEMASTER): a new campaign "
+        "whose history is this one's up to and including the event whose cursor is `at`, "
+        "everything else rebuilt from that history. The forker owns the branch; this "
+        "campaign is left as it is.",
+        graphql_type=ForkCampaignResult.annotation,
+    )
+    async def fork_campaign(
+        self, info: Info, campaign_id: strawberry.ID, at: str
+    ) -> Campaign | Error:
+        ctx = info.context
+
+        async def run() -> CampaignModel:
+            campaign = require_id(campaign_id, "campaignId", "campaign")
+            try:
+                position = parse_position_cursor(at)
+            except errors.InvalidInput:
+                raise errors.InvalidInput("`at` is not an event cursor.", "at") from None
+            command = commands.ForkCampaign(campaign, position, at)
+            return await service.fork_campaign(ctx.uow(), ctx.actor(), command)
+
+        return await ForkCampaignResult.attempt(run, Campaign.from_model)

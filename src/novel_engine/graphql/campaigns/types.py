@@ -97,6 +97,12 @@ class Campaign:
     strict_coherence: bool = strawberry.field(
         description="Whether turns that contradict established facts are refused."
     )
+    forked_from: strawberry.ID | None = strawberry.field(
+        description="A branch (forkCampaign): the id of the campaign it was taken from."
+    )
+    forked_at_event: strawberry.ID | None = strawberry.field(
+        description="A branch: the original's event it was taken at (its last shared one)."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -114,6 +120,8 @@ class Campaign:
             narration_style=c.narration_style,
             perspective=c.perspective,
             strict_coherence=c.strict_coherence,
+            forked_from=_id(c.forked_from),
+            forked_at_event=_id(c.forked_at_event),
             version=c.version,
             created_at=c.created_at,
             updated_at=c.updated_at,
@@ -178,3 +186,7 @@ class Campaign:
         else:
             page = await seen_page(loader, self.uid, viewpoint, first, after)
         return connection(page, DomainEvent.from_model)
+
+
+def _id(found: uuid.UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(str(found)) if found is not None else None

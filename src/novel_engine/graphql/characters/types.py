@@ -12,10 +12,13 @@ from novel_engine.graphql.characters.loaders import (
     RelationshipsByCharacterIdLoader,
     SkillsByCharacterIdLoader,
 )
+from novel_engine.graphql.characters.memories import Memory
+from novel_engine.graphql.characters.memories import memories as character_memories
 from novel_engine.graphql.characters.visibility import visible_by_ids
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import CharacterKind, RelationshipType, Visibility
 from novel_engine.graphql.identity.types import User, user_by_id
+from novel_engine.graphql.pagination import Connection
 from novel_engine.persistence.queries import CharacterRecord
 
 
@@ -88,6 +91,24 @@ class Character:
     async def skills(self, info: Info) -> list[Skill]:
         found = await info.context.loader(SkillsByCharacterIdLoader).load(self.uid)
         return [Skill(name=s.name, level=s.level) for s in found]
+
+    @strawberry.field(
+        description="What the character remembers: with `query`, ranked by recency, "
+        "relevance and importance; without, newest first. Readable by its player, the "
+        "campaign's OWNER and GAMEMASTER, and any member of an OMNISCIENT campaign; "
+        "without `campaignId`, every campaign it is cast in that you may read."
+    )
+    async def memories(
+        self,
+        info: Info,
+        query: str | None = None,
+        campaign_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Memory]:
+        return await character_memories(
+            info, self.uid, self.owner_id, query, campaign_id, first, after
+        )
 
     @strawberry.field
     async def relationships(self, info: Info) -> list[Relationship]:

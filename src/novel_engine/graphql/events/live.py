@@ -44,7 +44,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from novel_engine.domain.errors import DomainError, InvalidInput, ViewpointChanged
 from novel_engine.domain.events import StoredEvent
 from novel_engine.domain.principal import Principal
-from novel_engine.graphql.context import RequestContext, Services
+from novel_engine.graphql.context import LiveView, RequestContext, Services
 from novel_engine.graphql.documents import (
     DocumentCache,
     Prepared,
@@ -239,7 +239,11 @@ class LiveOperations:
 
         async def execute(seen: StoredEvent) -> str:
             per_event = executor.build_per_event_executor(DomainEvent.from_model(seen))
-            per_event.context_value = RequestContext(services, viewpoints={campaign_id: viewpoint})
+            per_event.context_value = RequestContext(
+                services,
+                viewpoints={campaign_id: viewpoint},
+                live_view=LiveView(campaign_id, viewpoint.perceive),
+            )
             result = execute_subscription_event(per_event)
             if not isinstance(result, CoreExecutionResult):
                 result = await result

@@ -10,6 +10,10 @@ rules are `domain.perception`), so a live group filters without reading the stor
   perceived (the union); a viewer plays none and sees only the campaign's frame.
 - `asCharacter` narrows anyone to one character: its controller (the user who plays
   it; a persona agent's character has none), or an OWNER or GAMEMASTER.
+
+`seen_by` is the same rule for one event reached in a read (a cause, an effect); an event
+rendered for a live group (no viewer of its own) is seen as that group's viewpoint sees
+it (`RequestContext.live_view`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from strawberry.dataloader import DataLoader
 
 from novel_engine.domain.campaign import DIRECTING_ROLES, CampaignRole
 from novel_engine.domain.errors import Forbidden, NotFound
-from novel_engine.domain.events import EventType, StoredEvent
+from novel_engine.domain.events import AggregateType, EventType, StoredEvent
 from novel_engine.domain.perception import Perspective, perceive
 from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader, CastByCampaignIdLoader
 from novel_engine.graphql.campaigns.membership import role_of
@@ -186,3 +190,28 @@ async def seen_page(
             break
     items = [(position_cursor(s.position), s) for s in shown]
     return page_of(items, limit, after_given=start > 0)
+
+
+async def seen_by(
+    ctx: RequestContext, campaign_id: uuid.UUID, stored: StoredEvent
+) -> StoredEvent | None:
+    """`stored`, an event of campaign `campaign_id`, as the viewer sees it: whole,
+    redacted (the parts none of its characters perceived removed) or None."""
+    stream = stored.event.stream
+    if stream.kind is not AggregateType.CAMPAIGN or stream.id != campaign_id:
+        return None
+    if ctx.live_view is not None:
+        if ctx.live_view.campaign_id != campaign_id:
+            return None
+        return ctx.live_view.perceive(stored)
+    try:
+        viewpoint = await viewpoint_of(ctx, campaign_id)
+    except NotFound:
+        return None
+    return seen(viewpoint, stored)
+
+
+async def seen_in_its_campaign(ctx: RequestContext, stored: StoredEvent) -> StoredEvent | None:
+    """An event reached from another (a cause, an effect) as the viewer sees it; only
+    campaigns' events are ever reached."""
+    return await seen_by(ctx, stored.event.stream.id, stored)

@@ -11,6 +11,7 @@ from novel_engine.graphql.campaigns.mutations import CHANGE_ERRORS
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.errors import Error, ResultUnion
 from novel_engine.graphql.ids import require_id
+from novel_engine.graphql.sessions import coherence as _coherence  # noqa: F401  its error type
 from novel_engine.graphql.sessions.inputs import ActionInput, TurnInput
 from novel_engine.graphql.sessions.types import Session, Turn
 
@@ -24,6 +25,7 @@ SubmitTurnResult = ResultUnion(
     *CHANGE_ERRORS,
     errors.SessionNotActive,
     errors.IdempotencyConflict,
+    errors.CoherenceViolation,
 )
 
 

@@ -18,6 +18,7 @@ from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatu
 from novel_engine.graphql.events.seeing import witnessed_actions
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
+from novel_engine.graphql.sessions.coherence import CoherenceWarning
 from novel_engine.graphql.sessions.loaders import (
     SessionByIdLoader,
     TurnsByPageLoader,
@@ -94,6 +95,9 @@ class Turn:
     correlation_id: strawberry.ID = strawberry.field(
         description="The correlationId of every event this turn wrote."
     )
+    warnings: list[CoherenceWarning] = strawberry.field(
+        description="Where the turn as submitted did not fit what the story established."
+    )
     submitted_by_id: strawberry.Private[uuid.UUID]
     session_id: strawberry.Private[uuid.UUID]
     campaign_id: strawberry.Private[uuid.UUID]
@@ -122,6 +126,7 @@ class Turn:
             fallback=t.fallback,
             created_at=t.created_at,
             correlation_id=strawberry.ID(str(t.correlation_id)),
+            warnings=[CoherenceWarning.from_model(w) for w in t.warnings],
             submitted_by_id=t.submitted_by,
             session_id=t.session_id,
             uid=t.id,

@@ -46,6 +46,9 @@ def upgrade() -> None:
             "uq_narrative_chunks_turn_id_viewpoint_sequence", ["turn_id", "viewpoint", "sequence"]
         )
     op.create_index("ix_events_causation_id", "events", ["causation_id"])
+    op.create_index(
+        "ix_events_stream_id_event_type_position", "events", ["stream_id", "event_type", "position"]
+    )
     op.create_table(
         "projection_checkpoints",
         sa.Column(
@@ -145,6 +148,7 @@ def downgrade() -> None:
     op.drop_table("memories")
     op.drop_table("beliefs")
     op.drop_table("projection_checkpoints")
+    op.drop_index("ix_events_stream_id_event_type_position", "events")
     op.drop_index("ix_events_causation_id", "events")
     with op.batch_alter_table("narrative_chunks") as batch:
         batch.drop_constraint("uq_narrative_chunks_turn_id_viewpoint_sequence", type_="unique")
