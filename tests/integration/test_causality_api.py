@@ -122,8 +122,12 @@ async def test_a_coauthor_sees_only_the_effects_its_characters_perceived(
         "sessionId",
         "turnNumber",
     }
-    [action] = [n for n in as_coauthor if n["eventType"] == "interactions.action.performed"][-1:]
-    assert action["causes"] == [{"eventId": crate["eventId"], "eventType": INITIATED}]
+    # Campaign.events does not show Bob the crate opened at all; the move he saw (Mira
+    # leaving where Tam stands) names its own turn's start as its cause.
+    assert "Mira opens a crate" not in str(as_coauthor)
+    [move] = [n for n in as_coauthor if n["eventType"] == "interactions.action.performed"]
+    move_turn = next(n for n in as_gamemaster if n["eventType"] == INITIATED)
+    assert move["causes"] == [{"eventId": move_turn["eventId"], "eventType": INITIATED}]
 
 
 async def test_causes_effects_and_impact_cost_a_statement_per_level_not_per_event(
