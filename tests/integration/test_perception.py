@@ -245,3 +245,42 @@ async def test_a_fork_taken_before_the_telling_knows_exactly_what_was_known_then
             await asyncio.sleep(0.05)
     assert not [c for c in contents if "GAMMAVAULT" in c]
     assert "GAMMAVAULT" in text(await rooms.brief_knowing(rooms.tam, "GAMMAVAULT"))
+
+
+SEEN = """
+query($campaign: ID!, $session: ID!) {
+  campaign(id: $campaign) { worldState }
+  session(id: $session) { turns { edges { node {
+    actions { intent } warnings { message actionIndex }
+  } } } }
+}
+"""
+
+
+async def test_through_characters_a_coauthor_sees_the_world_and_warnings_of_its_own_room(
+    app_client: AppClient,
+) -> None:
+    # given: a campaign seen through characters; Mira speaks to Tam, who is elsewhere
+    rooms = await Rooms(app_client).set()
+    changed = await app_client.data(
+        "mutation($id: ID!) { updateCampaignSettings(campaignId: $id, input: "
+        "{perspective: THROUGH_CHARACTERS}) { __typename } }",
+        {"id": rooms.campaign["id"]},
+        token=rooms.ada,
+    )
+    assert changed["updateCampaignSettings"]["__typename"] == "Campaign"
+    await rooms.play(rooms.ada, act(rooms.mira, "DIALOGUE", "Can you hear me, Tam?", [rooms.tam]))
+
+    # when
+    variables = {"campaign": rooms.campaign["id"], "session": rooms.session}
+    bob = await app_client.data(SEEN, variables, token=rooms.bob)
+    ada = await app_client.data(SEEN, variables, token=rooms.ada)
+
+    # then: Bob sees where Tam stands, not where Mira does, nor the turn he did not witness
+    assert bob["campaign"]["worldState"]["locations"] == {rooms.tam["id"]: "the cellar"}
+    [turn] = bob["session"]["turns"]["edges"]
+    assert turn["node"] == {"actions": [], "warnings": []}
+    # the owner sees the whole world and the warning naming the absent listener
+    assert len(ada["campaign"]["worldState"]["locations"]) == 2
+    [warned] = ada["session"]["turns"]["edges"][0]["node"]["warnings"]
+    assert warned["actionIndex"] == 0

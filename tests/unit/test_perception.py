@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from novel_engine.domain.events import EventType
-from novel_engine.domain.perception import perceive, world_perceivers
+from novel_engine.domain.perception import perceive, world_perceivers, world_seen
 
 ANNA, BRAM, CORA = (uuid.uuid4() for _ in range(3))
 
@@ -77,3 +77,27 @@ def test_a_player_of_several_characters_sees_what_any_of_them_perceived() -> Non
     assert perceive(EventType.DIALOGUE_EXCHANGED, said, {CORA, BRAM}) == said
     assert perceive(EventType.DIALOGUE_EXCHANGED, said, {CORA}) is None
     assert perceive(EventType.DIALOGUE_EXCHANGED, said, set()) is None
+
+
+def test_a_world_is_seen_with_only_those_who_stand_with_the_viewer() -> None:
+    world = {
+        "place": "the manor",
+        "weather": "rain",
+        "locations": {str(ANNA): "hall", str(BRAM): "hall", str(CORA): "cellar"},
+        "conditions": {str(BRAM): "wounded", str(CORA): "wounded"},
+        "goals": {str(ANNA): "find the key", str(CORA): "hide the key"},
+    }
+    seen = world_seen(world, {ANNA})
+    assert seen == {
+        "place": "the manor",
+        "weather": "rain",
+        "locations": {str(ANNA): "hall", str(BRAM): "hall"},
+        "conditions": {str(BRAM): "wounded"},
+        "goals": {str(ANNA): "find the key"},
+    }
+    started = {"sessionId": "s", "initialState": world}
+    assert perceive(EventType.SESSION_STARTED, started, CORA) == {
+        "sessionId": "s",
+        "initialState": world_seen(world, {CORA}),
+    }
+    assert "cellar" not in str(perceive(EventType.CAMPAIGN_CREATED, {"worldState": world}, BRAM))

@@ -99,15 +99,18 @@ PER_CHARACTER_KEYS = ("locations", "conditions")
 # Seen whole by every character: the campaign's frame, not anything happening in it.
 _PUBLIC = frozenset(
     {
-        EventType.CAMPAIGN_CREATED,
         EventType.CAMPAIGN_MEMBER_ADDED,
         EventType.CAMPAIGN_CHARACTER_ADDED,
         EventType.CAMPAIGN_CHARACTER_REMOVED,
         EventType.CAMPAIGN_SETTINGS_CHANGED,
-        EventType.SESSION_STARTED,
         EventType.SESSION_ENDED,
     }
 )
+# Seen whole but for the world they carry, which is seen as `world_seen` shows it.
+_WORLD_IN = {
+    EventType.CAMPAIGN_CREATED: "worldState",
+    EventType.SESSION_STARTED: "initialState",
+}
 # What is left of a turn's bookends and plot points: that they happened, not what in.
 _SKELETONS: dict[EventType, tuple[str, ...]] = {
     EventType.INTERACTION_INITIATED: ("interactionId", "campaignId", "sessionId"),
@@ -131,6 +134,12 @@ def perceive(
     seeing = frozenset([viewers] if isinstance(viewers, uuid.UUID) else viewers)
     if event_type in _PUBLIC:
         return payload
+    if event_type in _WORLD_IN:
+        key = _WORLD_IN[event_type]
+        world = payload.get(key)
+        if not isinstance(world, dict):
+            return payload
+        return {**payload, key: world_seen(world, seeing)}
     if event_type in (EventType.ACTION_PERFORMED, EventType.DIALOGUE_EXCHANGED):
         return payload if seeing & witnesses_of(payload) else None
     if event_type is EventType.WORLD_STATE_CHANGED:
@@ -180,6 +189,22 @@ def world_perceivers(
             at_place = [c for c in cast if now.get(c) in places]
             entries[character] = sorted({character, *at_place})
         seen[key] = entries
+    return seen
+
+
+def world_seen(world: dict[str, Any], viewers: Collection[uuid.UUID]) -> dict[str, Any]:
+    """A world state as characters see it: where they and whoever stands with them are,
+    and how those are; their own goals; the rest of the world (weather, the place, any
+    common fact) whole. Where others stand elsewhere, and their goals, are left out."""
+    seeing = {str(v) for v in viewers}
+    locations = _locations(world)
+    places = {locations.get(v) for v in seeing}
+    beside = {c for c, place in locations.items() if place in places} | seeing
+    seen = dict(world)
+    for key, keep in (("locations", beside), ("conditions", beside), ("goals", seeing)):
+        entries = world.get(key)
+        if isinstance(entries, dict):
+            seen[key] = {c: v for c, v in entries.items() if c in keep}
     return seen
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from novel_engine.domain import campaign as domain
+from novel_engine.domain.errors import NotFound
+from novel_engine.domain.perception import world_seen
 from novel_engine.graphql.campaigns.loaders import (
     CharactersByCampaignIdLoader,
     MembersByCampaignIdLoader,
@@ -84,7 +86,6 @@ class Campaign:
     id: strawberry.ID
     name: str
     description: str
-    world_state: JSON
     world_version: int
     narration_style: str = strawberry.field(
         description="How the chronicler writes this campaign's turns (empty: the genre's "
@@ -108,6 +109,7 @@ class Campaign:
     updated_at: datetime
     uid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
+    whole_world: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_model(cls, c: CampaignRecord | domain.Campaign) -> Campaign:
@@ -115,7 +117,7 @@ class Campaign:
             id=strawberry.ID(str(c.id)),
             name=c.name,
             description=c.description,
-            world_state=JSON(c.world_state),
+            whole_world=c.world_state,
             world_version=c.world_version,
             narration_style=c.narration_style,
             perspective=c.perspective,
@@ -128,6 +130,20 @@ class Campaign:
             uid=c.id,
             owner_id=c.owner_id,
         )
+
+    @strawberry.field(
+        description="The world as you may see it: whole for whoever sees everything; in a "
+        "campaign seen through characters, where your characters and those with them "
+        "stand and how they are, your characters' goals, and the rest of the world."
+    )
+    async def world_state(self, info: Info) -> JSON:
+        try:
+            viewpoint = await viewpoint_of(info.context, self.uid)
+        except NotFound:
+            return JSON(world_seen(self.whole_world, ()))
+        if viewpoint.characters is None:
+            return JSON(self.whole_world)
+        return JSON(world_seen(self.whole_world, viewpoint.characters))
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:

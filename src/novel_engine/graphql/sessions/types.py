@@ -95,9 +95,6 @@ class Turn:
     correlation_id: strawberry.ID = strawberry.field(
         description="The correlationId of every event this turn wrote."
     )
-    warnings: list[CoherenceWarning] = strawberry.field(
-        description="Where the turn as submitted did not fit what the story established."
-    )
     submitted_by_id: strawberry.Private[uuid.UUID]
     session_id: strawberry.Private[uuid.UUID]
     campaign_id: strawberry.Private[uuid.UUID]
@@ -106,6 +103,7 @@ class Turn:
     all_outcomes: strawberry.Private[list[ActionOutcome]]
     all_reactions: strawberry.Private[list[ActionOutcome]]
     omniscient_narrative: strawberry.Private[str | None]
+    all_warnings: strawberry.Private[list[CoherenceWarning]]
 
     @classmethod
     def from_model(cls, t: domain.Turn) -> Turn:
@@ -126,7 +124,7 @@ class Turn:
             fallback=t.fallback,
             created_at=t.created_at,
             correlation_id=strawberry.ID(str(t.correlation_id)),
-            warnings=[CoherenceWarning.from_model(w) for w in t.warnings],
+            all_warnings=[CoherenceWarning.from_model(w) for w in t.warnings],
             submitted_by_id=t.submitted_by,
             session_id=t.session_id,
             uid=t.id,
@@ -152,6 +150,16 @@ class Turn:
     )
     async def reactions(self, info: Info) -> list[ActionOutcome]:
         return await self._witnessed(info, self.all_reactions, len(self.all_actions))
+
+    @strawberry.field(
+        description="Where the turn as submitted did not fit what the story established. "
+        "Seen like `actions`: only warnings about actions the viewer may see."
+    )
+    async def warnings(self, info: Info) -> list[CoherenceWarning]:
+        shown = await witnessed_actions(info.context, self.campaign_id, self.uid)
+        if shown is None:
+            return self.all_warnings
+        return [w for w in self.all_warnings if w.action_index in shown]
 
     async def _witnessed(self, info: Info, items: list[T], offset: int) -> list[T]:
         """`items` (numbered from `offset` among the turn's actions, then its reactions)
