@@ -95,6 +95,8 @@ BELIEFS_PROJECTION = "beliefs"
 
 # The world's keys that say something about one character each, by character id.
 PER_CHARACTER_KEYS = ("locations", "conditions")
+# ... and those a character alone knows of itself.
+OWN_KEYS = ("goals",)
 
 # Seen whole by every character: the campaign's frame, not anything happening in it.
 _PUBLIC = frozenset(
@@ -178,11 +180,10 @@ def world_perceivers(
     seen: dict[str, dict[str, list[str]]] = {}
     was, now = _locations(before), _locations(after)
     for key in PER_CHARACTER_KEYS:
-        changed = patch.get(key)
-        if not isinstance(changed, dict):
+        if key not in patch:
             continue
         entries: dict[str, list[str]] = {}
-        for character in changed:
+        for character in entries_changed(patch[key], before.get(key)):
             places = {now.get(character)}
             if key == "locations":
                 places.add(was.get(character))
@@ -190,6 +191,14 @@ def world_perceivers(
             entries[character] = sorted({character, *at_place})
         seen[key] = entries
     return seen
+
+
+def entries_changed(changed: Any, before: Any) -> dict[str, Any]:
+    """A change to a key about characters one by one, as entries: an object as given;
+    anything else (null, a plain value) takes away every entry there was."""
+    if isinstance(changed, dict):
+        return changed
+    return dict.fromkeys(before) if isinstance(before, dict) else {}
 
 
 def world_seen(world: dict[str, Any], viewers: Collection[uuid.UUID]) -> dict[str, Any]:
@@ -221,16 +230,18 @@ def _world_change_seen(payload: dict[str, Any], seeing: set[str]) -> dict[str, A
     seen_changes: dict[str, Any] = {}
     seen_previous: dict[str, Any] = {}
     for key, value in changes.items():
-        if key in PER_CHARACTER_KEYS and isinstance(value, dict):
-            who = perceived.get(key, {})
-            kept = {c: v for c, v in value.items() if seeing.intersection(who.get(c, ()))}
+        if key in PER_CHARACTER_KEYS or key in OWN_KEYS:
+            before = previous.get(key)
+            entries = entries_changed(value, before)
+            if key in OWN_KEYS:
+                kept = {c: v for c, v in entries.items() if c in seeing}
+            else:
+                who = perceived.get(key, {})
+                kept = {c: v for c, v in entries.items() if seeing.intersection(who.get(c, ()))}
             if kept:
                 seen_changes[key] = kept
-                before = previous.get(key)
-                if isinstance(before, dict):
-                    seen_previous[key] = {c: before.get(c) for c in kept if c in before}
-                else:
-                    seen_previous[key] = before
+                was = before if isinstance(before, dict) else {}
+                seen_previous[key] = {c: was[c] for c in kept if c in was}
         else:
             seen_changes[key] = value
             seen_previous[key] = previous.get(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -63,6 +64,18 @@ def _decode(cursor: str, prefix: str) -> str:
     return text[len(prefix) :]
 
 
+# A cursor's number: ASCII digits only ("²" passes str.isdigit), no larger than its
+# column holds (a larger one would reach the database and overflow there).
+_NUMBER = re.compile(r"[0-9]{1,19}")
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
+
+
+def _number(body: str, message: str, largest: int = INT64_MAX) -> int:
+    if not _NUMBER.fullmatch(body) or int(body) > largest:
+        raise InvalidInput(message, "after")
+    return int(body)
+
+
 def position_cursor(position: int) -> str:
     return _encode(f"p:{position}")
 
@@ -70,10 +83,8 @@ def position_cursor(position: int) -> str:
 def parse_position_cursor(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    body = _decode(cursor, "p:")
-    if not body.isdigit():
-        raise InvalidInput("after is not a cursor from this list.", "after")
-    return int(body)
+    # Stream positions are 32-bit.
+    return _number(_decode(cursor, "p:"), "after is not a cursor from this list.", INT32_MAX)
 
 
 def chunk_cursor(cursor: int) -> str:
@@ -83,10 +94,7 @@ def chunk_cursor(cursor: int) -> str:
 def parse_chunk_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    body = _decode(cursor, "n:")
-    if not body.isdigit():
-        raise InvalidInput("after is not a narrative chunk cursor.", "after")
-    return int(body)
+    return _number(_decode(cursor, "n:"), "after is not a narrative chunk cursor.")
 
 
 def number_cursor(kind: str, number: int) -> str:
@@ -97,10 +105,7 @@ def number_cursor(kind: str, number: int) -> str:
 def parse_number_cursor(cursor: str | None, kind: str) -> int | None:
     if cursor is None:
         return None
-    body = _decode(cursor, f"{kind}:")
-    if not body.isdigit():
-        raise InvalidInput("after is not a cursor from this list.", "after")
-    return int(body)
+    return _number(_decode(cursor, f"{kind}:"), "after is not a cursor from this list.")
 
 
 def list_cursor(created_at: datetime, id: uuid.UUID) -> str:

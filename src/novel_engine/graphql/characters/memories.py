@@ -14,13 +14,11 @@ from collections.abc import Mapping, Sequence
 import strawberry
 
 from novel_engine.domain import memory as domain
-from novel_engine.domain.campaign import DIRECTING_ROLES
 from novel_engine.domain.errors import AuthenticationRequired, Forbidden, NotFound
-from novel_engine.domain.perception import Perspective
-from novel_engine.graphql.campaigns.loaders import CampaignByIdLoader
 from novel_engine.graphql.campaigns.membership import role_of
 from novel_engine.graphql.context import Info, RequestContext
 from novel_engine.graphql.enums import MemoryKind
+from novel_engine.graphql.events.seeing import viewpoint_of
 from novel_engine.graphql.ids import parse_id
 from novel_engine.graphql.loaders import OneEachLoader
 from novel_engine.graphql.pagination import (
@@ -77,7 +75,6 @@ class Memory:
 async def memories(
     info: Info,
     character_id: uuid.UUID,
-    owner_id: uuid.UUID,
     query: str | None,
     campaign_id: strawberry.ID | None,
     first: int | None,
@@ -85,7 +82,7 @@ async def memories(
 ) -> Connection[Memory]:
     ctx = info.context
     limit = check_first(first)
-    campaigns = await _readable(ctx, character_id, owner_id, campaign_id)
+    campaigns = await _readable(ctx, character_id, campaign_id)
     reads = ctx.services.queries.memories
     if query is not None:
         start = parse_number_cursor(after, RANKED) or 0
@@ -107,19 +104,18 @@ async def memories(
 async def _readable(
     ctx: RequestContext,
     character_id: uuid.UUID,
-    owner_id: uuid.UUID,
     campaign_id: strawberry.ID | None,
 ) -> list[uuid.UUID]:
     if ctx.user_id is None:
         raise AuthenticationRequired("Log in to read a character's memories.")
     if campaign_id is None:
         cast_in = await ctx.services.queries.memories.campaigns_of(character_id)
-        return [c for c in cast_in if await _may_read(ctx, c, owner_id)]
+        return [c for c in cast_in if await _may_read(ctx, c, character_id)]
     wanted = parse_id(campaign_id)
     if wanted is None:
         raise NotFound("No campaign with this id.", "campaignId")
-    if not await _may_read(ctx, wanted, owner_id):
-        if ctx.user_id != owner_id and await role_of(ctx, wanted) is None:
+    if not await _may_read(ctx, wanted, character_id):
+        if await role_of(ctx, wanted) is None:
             raise NotFound("No campaign with this id.", "campaignId")
         raise Forbidden(
             "Only the character's player and the campaign's OWNER and GAMEMASTER may read "
@@ -129,13 +125,12 @@ async def _readable(
     return [wanted]
 
 
-async def _may_read(ctx: RequestContext, campaign_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
-    if ctx.user_id == owner_id:
-        return True
-    role = await role_of(ctx, campaign_id)
-    if role is None:
+async def _may_read(ctx: RequestContext, campaign_id: uuid.UUID, character_id: uuid.UUID) -> bool:
+    """A member who sees the campaign whole, or who plays the character (the one rule of
+    graphql/events/seeing.py: owning a character that a persona agent plays, or owning
+    it outside the campaign, is not playing it)."""
+    try:
+        viewpoint = await viewpoint_of(ctx, campaign_id)
+    except NotFound:
         return False
-    if role in DIRECTING_ROLES:
-        return True
-    campaign = await ctx.loader(CampaignByIdLoader).load(campaign_id)
-    return campaign is not None and campaign.perspective is Perspective.OMNISCIENT
+    return viewpoint.characters is None or character_id in viewpoint.characters

@@ -106,9 +106,7 @@ class Character:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Memory]:
-        return await character_memories(
-            info, self.uid, self.owner_id, query, campaign_id, first, after
-        )
+        return await character_memories(info, self.uid, query, campaign_id, first, after)
 
     @strawberry.field
     async def relationships(self, info: Info) -> list[Relationship]:
