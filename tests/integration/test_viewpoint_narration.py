@@ -386,3 +386,42 @@ async def test_a_story_compiled_by_a_player_is_made_of_its_characters_tellings(
     assert compiled["bob"]["characters"] == [{"name": "Tam"}]
     # a member with no character has nothing told to compile: a typed error, no story
     assert compiled["cy"]["code"] == "INVALID_INPUT"
+
+
+async def test_a_co_author_reading_the_whole_story_stops_when_the_campaign_turns_to_characters(
+    server: LiveServer,
+) -> None:
+    # given: Eve reads the one telling of an omniscient campaign
+    rooms = await TwoRooms(server).set(perspective="OMNISCIENT")
+    async with server.ws(rooms.eve) as eve:
+        await eve.subscribe("all", STREAM, {"session": rooms.session})
+        await asyncio.sleep(0.3)
+        await rooms.play()
+        first = await until_ended(eve, "all")
+
+        # when: the owner has the campaign seen through characters, and a turn is played
+        changed = await rooms.client.data(
+            SETTINGS,
+            {"id": rooms.campaign["id"], "input": {"perspective": "THROUGH_CHARACTERS"}},
+            token=rooms.ada,
+        )
+        assert changed["updateCampaignSettings"]["__typename"] == "Campaign"
+        await rooms.play()
+
+        # then: her stream ends before the next telling, with the code to resubscribe by
+        message = await eve.receive(within=30)
+        assert (await eve.receive())["type"] == "complete"
+    assert message["type"] == "next", message
+    assert message["payload"]["data"] is None
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "VIEWPOINT_CHANGED"
+    assert HALL in text_of(first)  # it was the whole story: both rooms
+    assert CELLAR in text_of(first)
+    # resubscribing after her last chunk, she reads only Kit's telling from then on
+    await rooms.narrated(2)
+    async with server.ws(rooms.eve) as again:
+        await again.subscribe(
+            "mine", STREAM, {"session": rooms.session, "after": first[-1]["cursor"]}
+        )
+        rest = await until_ended(again, "mine")
+    assert {c["viewpointCharacterId"] for c in rest} == {rooms.kit["id"]}
+    assert HALL not in text_of(rest)

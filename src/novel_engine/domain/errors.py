@@ -117,7 +117,13 @@ class ViewpointChanged(DomainError):
 
     code = ErrorCode.VIEWPOINT_CHANGED
 
-    def __init__(self, position: int) -> None:
+    def __init__(self, position: int | None) -> None:
+        if position is None:  # a narrative stream: it ends before the next telling
+            super().__init__(
+                "What you read of this session changed; subscribe again after the last "
+                "chunk you received."
+            )
+            return
         super().__init__(
             f"What you see of this campaign changed at position {position}; subscribe "
             "again after that event's cursor."

@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import asdict
 
 from novel_engine.domain.narration import NarrativeChunk, Viewpoints, in_progress
@@ -35,6 +35,10 @@ IDLE_CHECK = 15.0
 
 def narrative_channel(session_id: uuid.UUID) -> str:
     return f"novel-engine:narrative:{session_id}"
+
+
+# Awaited as a telling begins; raises to end the stream (see `narrative_stream`).
+Recheck = Callable[[NarrativeChunk], Awaitable[None]]
 
 
 class HubNarrativePublisher:
@@ -91,8 +95,9 @@ class NarrativeFeeds:
         session_id: uuid.UUID,
         after: int | None,
         viewpoints: Viewpoints,
+        recheck: Recheck | None = None,
     ) -> AsyncGenerator[NarrativeChunk, None]:
-        return narrative_stream(self._hub, self._reader, session_id, after, viewpoints)
+        return narrative_stream(self._hub, self._reader, session_id, after, viewpoints, recheck)
 
 
 async def narrative_stream(
@@ -101,10 +106,13 @@ async def narrative_stream(
     session_id: uuid.UUID,
     after: int | None,
     viewpoints: Viewpoints,
+    recheck: Recheck | None = None,
 ) -> AsyncGenerator[NarrativeChunk, None]:
     """The session's chunks of the tellings `viewpoints` shows: with `after`, every such
     chunk after that cursor, then live; without, the chunks so far of those of the last
-    turn's tellings still being written, then live."""
+    turn's tellings still being written, then live. `recheck` is awaited as each later
+    telling begins (its first chunk, shown or not): it may end the stream by raising,
+    when what the reader may read has changed since it subscribed."""
     inbox = _Inbox()
     channel = narrative_channel(session_id)
     await hub.subscribe(channel, inbox)  # before reading, so nothing falls between
@@ -117,6 +125,8 @@ async def narrative_stream(
             last = after
         while True:
             async for chunk in _read_after(reader, session_id, last):
+                if recheck is not None and chunk.sequence == 0:
+                    await recheck(chunk)
                 last = chunk.cursor
                 if viewpoints.shows(chunk.viewpoint):
                     yield chunk
@@ -133,6 +143,8 @@ async def narrative_stream(
                     continue  # already sent (read from the store)
                 if previous != last:
                     break  # one was missed: read the store
+                if recheck is not None and chunk.sequence == 0:
+                    await recheck(chunk)
                 last = chunk.cursor  # followed even when not shown: no false gap
                 if viewpoints.shows(chunk.viewpoint):
                     yield chunk

@@ -8,9 +8,9 @@ from contextlib import aclosing
 
 import strawberry
 
-from novel_engine.domain.errors import AuthenticationRequired, NotFound
+from novel_engine.domain.errors import AuthenticationRequired, NotFound, ViewpointChanged
 from novel_engine.domain.narration import Viewpoints
-from novel_engine.graphql.context import Info
+from novel_engine.graphql.context import Info, RequestContext
 from novel_engine.graphql.ids import parse_id
 from novel_engine.graphql.pagination import chunk_cursor, parse_chunk_cursor
 from novel_engine.graphql.sessions.loaders import SessionByIdLoader
@@ -49,8 +49,16 @@ class SessionsSubscription:
         if ctx.user_id is None:
             raise AuthenticationRequired("Log in to follow this session.")
         resume = parse_chunk_cursor(after)
-        session, viewpoints = await _followed_session(info, session_id)
-        chunks = ctx.services.narrative.stream(session, resume, viewpoints)
+        session, campaign, viewpoints = await _followed_session(info, session_id)
+
+        async def recheck(_: object) -> None:
+            """Before each later telling, what the viewer may read now (a fresh context:
+            the socket's would remember the campaign as it was)."""
+            now = await narrative_viewpoints(RequestContext(ctx.services, ctx.principal), campaign)
+            if now != viewpoints:
+                raise ViewpointChanged(None)
+
+        chunks = ctx.services.narrative.stream(session, resume, viewpoints, recheck)
         async with aclosing(chunks):
             async for chunk in chunks:
                 yield NarrativeChunk(
@@ -65,7 +73,7 @@ class SessionsSubscription:
                 )
 
 
-async def _followed_session(info: Info, id: str) -> tuple[uuid.UUID, Viewpoints]:
+async def _followed_session(info: Info, id: str) -> tuple[uuid.UUID, uuid.UUID, Viewpoints]:
     """The session's id and the tellings of it the viewer reads, if the viewer is a
     member of its campaign; otherwise there is no such session, whether or not it
     exists."""
@@ -74,4 +82,4 @@ async def _followed_session(info: Info, id: str) -> tuple[uuid.UUID, Viewpoints]
     viewpoints = await narrative_viewpoints(info.context, session.campaign_id) if session else None
     if session is None or viewpoints is None:
         raise NotFound("No session with this id.", "sessionId")
-    return session.id, viewpoints
+    return session.id, session.campaign_id, viewpoints
