@@ -284,3 +284,35 @@ async def test_through_characters_a_coauthor_sees_the_world_and_warnings_of_its_
     assert len(ada["campaign"]["worldState"]["locations"]) == 2
     [warned] = ada["session"]["turns"]["edges"][0]["node"]["warnings"]
     assert warned["actionIndex"] == 0
+
+
+WARNED = """
+query($session: ID!) {
+  session(id: $session) { turns { edges { node { warnings { eventId actionIndex } } } } }
+}
+"""
+
+
+async def test_a_warning_names_an_event_only_to_whoever_may_see_it(
+    app_client: AppClient,
+) -> None:
+    # given: seen through characters; Mira leaves the hall for the garden, unseen by Tam
+    rooms = await Rooms(app_client).set()
+    await app_client.data(
+        "mutation($id: ID!) { updateCampaignSettings(campaignId: $id, input: "
+        "{perspective: THROUGH_CHARACTERS}) { __typename } }",
+        {"id": rooms.campaign["id"]},
+        token=rooms.ada,
+    )
+    await rooms.play(rooms.ada, act(rooms.mira, "MOVE", "the garden"))
+
+    # when: Bob has Tam call to Mira, who is not there
+    await rooms.play(rooms.bob, act(rooms.tam, "DIALOGUE", "Mira, are you there?", [rooms.mira]))
+
+    # then: both read the warning on Bob's turn; only the owner learns which event it was
+    as_bob = await app_client.data(WARNED, {"session": rooms.session}, token=rooms.bob)
+    as_ada = await app_client.data(WARNED, {"session": rooms.session}, token=rooms.ada)
+    [bobs] = as_bob["session"]["turns"]["edges"][-1]["node"]["warnings"]
+    [adas] = as_ada["session"]["turns"]["edges"][-1]["node"]["warnings"]
+    assert bobs == {"eventId": None, "actionIndex": 0}
+    assert adas["eventId"] is not None

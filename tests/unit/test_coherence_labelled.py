@@ -22,6 +22,7 @@ MOVED = {c: Origin(uuid.UUID(int=100 + i), 10 + i) for i, c in enumerate((ANN, B
 HURT = {DEE: Origin(uuid.UUID(int=200), 20), ELI: Origin(uuid.UUID(int=201), 21)}
 WORLD: dict[str, Any] = {
     "place": "the square",
+    "places": ["the square", "the tavern", "the cellar"],
     "locations": {
         str(ANN): "the tavern",
         str(BO): "the tavern",

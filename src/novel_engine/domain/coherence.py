@@ -173,7 +173,7 @@ def _check_one(
             yield warn(
                 Rule.ACTING_ELSEWHERE,
                 f"the intent names {elsewhere}, but the actor is {_at(here)}.",
-                record.placed_by.get(actor) or places.first_placing(elsewhere, record),
+                record.placed_by.get(actor),
             )
     if action.kind in (*_PLACED, ActionKind.DIALOGUE):
         rule = Rule.LISTENER_ABSENT if action.kind is ActionKind.DIALOGUE else Rule.TARGET_ABSENT
@@ -185,6 +185,8 @@ def _check_one(
             yield warn(
                 rule,
                 # Where the other one is stays unsaid: the actor's player may not know.
+                # (The event that put it there is named; readers who may not see that
+                # event are not given its id.)
                 f"{who} is not {_at(here)} with the actor.",
                 _latest(record.placed_by.get(target), record.placed_by.get(actor)),
             )
@@ -217,13 +219,20 @@ def _strings(found: Any) -> dict[str, str]:
 
 class _Where:
     """Where characters stand as the turn goes: the world's locations, a character
-    without one at `worldState.place` (the starting place), MOVEs of this turn applied."""
+    without one at `worldState.place` (the starting place), MOVEs of this turn applied.
+
+    The places an intent may name are the world's declared ones (`worldState.places`)
+    and the starting place: common knowledge. Where other characters happen to stand is
+    not, so it never makes a place known (a warning would tell the player someone is
+    there)."""
 
     def __init__(self, world_state: dict[str, Any]) -> None:
         self._locations = _strings(world_state.get("locations"))
         start = world_state.get("place")
         self._start = start if isinstance(start, str) and start.strip() else None
-        known = {*self._locations.values(), *([self._start] if self._start else [])}
+        declared = world_state.get("places")
+        named = [p for p in declared if isinstance(p, str)] if isinstance(declared, list) else []
+        known = {*named, *([self._start] if self._start else [])}
         # Longest first, so "the great hall" is found before "hall".
         self._known = sorted((p for p in known if p.strip()), key=len, reverse=True)
 
@@ -246,15 +255,6 @@ class _Where:
         if here is not None and any(p.casefold() == here.casefold() for p in named):
             return None
         return next((p for p in named if here is None or p.casefold() != here.casefold()), None)
-
-    def first_placing(self, place: str, record: Record) -> Origin | None:
-        """The latest event that put anyone at `place`: what made it a known place."""
-        there = [
-            origin
-            for character, origin in record.placed_by.items()
-            if self._locations.get(str(character)) == place
-        ]
-        return _latest(*there)
 
 
 # Statements: "X is Y", "X is in Y", "X is not Y", normalised and compared structurally.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -15,7 +16,8 @@ from novel_engine.graphql.campaigns.types import Campaign
 from novel_engine.graphql.characters.types import Character, characters_by_ids
 from novel_engine.graphql.context import Info
 from novel_engine.graphql.enums import ActionKind, NarrationStatus, SessionStatus
-from novel_engine.graphql.events.seeing import witnessed_actions
+from novel_engine.graphql.events.loaders import EventsByIdLoader
+from novel_engine.graphql.events.seeing import seen_by, witnessed_actions
 from novel_engine.graphql.identity.types import User, user_by_id
 from novel_engine.graphql.pagination import Connection, connection, position_page
 from novel_engine.graphql.sessions.coherence import CoherenceWarning
@@ -159,7 +161,16 @@ class Turn:
         shown = await witnessed_actions(info.context, self.campaign_id, self.uid)
         if shown is None:
             return self.all_warnings
-        return [w for w in self.all_warnings if w.action_index in shown]
+        kept = [w for w in self.all_warnings if w.action_index in shown]
+        # The event a warning names (another's move, say) only if the viewer sees it.
+        named = [uuid.UUID(w.event_id) for w in kept if w.event_id]
+        found = await info.context.loader(EventsByIdLoader).load_many(named)
+        visible = {
+            str(s.event.event_id)
+            for s in found
+            if s is not None and await seen_by(info.context, self.campaign_id, s) is not None
+        }
+        return [w if w.event_id in visible else replace(w, event_id=None) for w in kept]
 
     async def _witnessed(self, info: Info, items: list[T], offset: int) -> list[T]:
         """`items` (numbered from `offset` among the turn's actions, then its reactions)
