@@ -16,6 +16,7 @@ from novel_engine.domain.errors import Forbidden, InvalidInput
 from novel_engine.domain.events import DomainEvent, EventType, StoredEvent, asks_for_work
 from novel_engine.domain.fork import Branch, fork
 from novel_engine.domain.narration import NarrationStatus, Usage
+from novel_engine.domain.perception import Perspective
 from novel_engine.domain.session import Action, ActionKind, Session
 from novel_engine.domain.story import PlotPoint
 
@@ -210,3 +211,15 @@ def test_a_cut_between_events_written_together_is_refused() -> None:
     assert refused.value.field == "at"
     branch = fork(OWNER, played.campaign, played.log, "cursor", set(played.cast), None)
     assert branch.untold == []
+
+
+def test_a_branch_of_a_campaign_now_seen_through_characters_is_seen_so_too() -> None:
+    played = Played()
+    assert played.fork(played.head_of_first).campaign.perspective is Perspective.OMNISCIENT
+    played.campaign.update_settings(OWNER, perspective=Perspective.THROUGH_CHARACTERS)
+
+    branch = played.fork(played.head_of_first)
+
+    assert branch.campaign.perspective is Perspective.THROUGH_CHARACTERS
+    forked = branch.campaign.events[-1]
+    assert forked.payload["settings"]["perspective"] == "through_characters"

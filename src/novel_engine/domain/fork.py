@@ -85,6 +85,10 @@ def fork(
         state.apply(copy)
     state.check_whole_turns()
     campaign = state.campaign(forker, original.id, history[-1].event.event_id)
+    if original.perspective is Perspective.THROUGH_CHARACTERS:
+        # A campaign its directors now keep seen through characters stays so in a branch
+        # taken before the switch: a fork must not reopen what they closed.
+        campaign.perspective = Perspective.THROUGH_CHARACTERS
     campaign.events.extend(copies)
     campaign.record_fork(
         actor,
@@ -96,6 +100,7 @@ def fork(
             "eventCount": len(copies),
             "forkedBy": str(forker),
             "name": campaign.name,
+            "settings": campaign.settings(),
             "members": [
                 {"userId": str(m.user_id), "role": m.role.value} for m in campaign.members.values()
             ],
