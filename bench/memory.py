@@ -1,15 +1,19 @@
-"""Memory retrieval latency as a character's memories grow: a ranked query (full-text
-rank, importance and recency candidates, scored in Python) and a newest-first page,
-at 1k, 10k and 100k memories per character, on SQLite and PostgreSQL.
+"""Memory retrieval and turn-brief latency as a character's memories and beliefs grow: a
+ranked query (full-text rank, importance and recency candidates, scored in Python), a
+newest-first page, and the character's turn brief (its newest beliefs and the events it
+perceived last, as `turnBrief` builds it), at 1k, 10k and 100k memories and as many
+beliefs per character, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/memory.py [--sizes 1000 10000 100000] [--runs 30]
         [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--no-postgres]
 
 The fixture is written in bulk straight into a migrated scratch database (a temporary
 SQLite file; a PostgreSQL database created for the run and dropped after, through the
-admin URL given, never written into). A second character holds as many memories
-again, so the full-text index is shared as in a real campaign. It prints a table of
-median and p95 milliseconds; it asserts nothing.
+admin URL given, never written into). A second character holds as many memories and
+beliefs again, so the indexes are shared as in a real campaign; both witnessed every
+event of the campaign's stream, an `interactions.action.performed` at each position (a
+memory and a belief of each character per event). It prints a table of median and p95
+milliseconds; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -30,10 +34,24 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from novel_engine.domain import brief
+from novel_engine.domain.campaign import Campaign
 from novel_engine.persistence.engine import create_engine
 from novel_engine.persistence.memories import MemoryReads
 from novel_engine.persistence.migrate import upgrade
-from novel_engine.persistence.tables import campaigns, memories, projection_checkpoints, users
+from novel_engine.persistence.tables import (
+    beliefs,
+    campaign_characters,
+    campaign_members,
+    campaigns,
+    characters,
+    event_streams,
+    events,
+    memories,
+    projection_checkpoints,
+    users,
+)
+from novel_engine.persistence.uow import SqlUnitOfWork
 
 PEOPLE = ["Anna", "Bram", "Cora", "Dunn", "Esme", "Fenn", "Gale", "Hale"]
 VERBS = ["struck", "greeted", "followed", "warned", "thanked", "robbed", "healed", "mocked"]
@@ -52,9 +70,11 @@ def content(rng: random.Random) -> str:
 
 
 async def fill(
-    engine: AsyncEngine, campaign: uuid.UUID, characters: list[uuid.UUID], start: int, end: int
+    engine: AsyncEngine, campaign: uuid.UUID, cast: list[uuid.UUID], start: int, end: int
 ) -> None:
-    """Memories start..end-1 of each character, in bulk; game time is one turn per 10."""
+    """Memories and beliefs start..end-1 of each character and the campaign's events at
+    those positions, in bulk, a memory and a belief of each character per event; game
+    time is one turn per 10 positions."""
     rng = random.Random(start)
     async with engine.begin() as conn:
         for low in range(start, end, CHUNK):
@@ -72,21 +92,92 @@ async def fill(
                     "evidence": [],
                 }
                 for n in range(low, min(end, low + CHUNK))
-                for character in characters
+                for character in cast
             ]
             await conn.execute(memories.insert(), rows)
+            held = [
+                {
+                    "campaign_id": campaign,
+                    "character_id": character,
+                    "statement": content(rng),
+                    "source": "direct_observation",
+                    "reliability": 0.95,
+                    "learned_at_turn": n // 10,
+                    "told_by": None,
+                    "event_id": uuid.uuid4(),
+                    "position": n + 1,
+                }
+                for n in range(low, min(end, low + CHUNK))
+                for character in cast
+            ]
+            await conn.execute(beliefs.insert(), held)
+            await conn.execute(
+                events.insert(),
+                [performed(rng, campaign, cast, n + 1) for n in range(low, min(end, low + CHUNK))],
+            )
+        await conn.execute(
+            event_streams.update().where(event_streams.c.stream_id == campaign).values(position=end)
+        )
         await conn.execute(
             projection_checkpoints.update()
             .where(projection_checkpoints.c.campaign_id == campaign)
             .values(position=end, turn=end // 10)
         )
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("ANALYZE memories"))
+            for table in ("memories", "beliefs", "events"):
+                await conn.execute(text(f"ANALYZE {table}"))
+
+
+def performed(
+    rng: random.Random, campaign: uuid.UUID, cast: list[uuid.UUID], position: int
+) -> dict[str, object]:
+    """The event a turn's action writes (domain/session.py), every character witnessing."""
+    turn = uuid.uuid4()
+    actor = cast[position % len(cast)]
+    payload = {
+        "interactionId": str(turn),
+        "campaignId": str(campaign),
+        "sessionId": str(campaign),
+        "actingCharacterId": str(actor),
+        "actionType": "item-interaction",
+        "actionDescription": content(rng),
+        "targetIds": [str(c) for c in cast if c != actor],
+        "location": rng.choice(PLACES),
+        "witnesses": [str(c) for c in cast],
+        "outcome": {
+            "success": True,
+            "roll": round(rng.random(), 4),
+            "difficulty": 0.5,
+            "modifier": 0.1,
+            "seed": str(rng.getrandbits(63)),
+            "description": "It works.",
+            "consequences": [],
+        },
+    }
+    return {
+        "stream_id": campaign,
+        "position": position,
+        "stream_type": "Campaign",
+        "event_id": uuid.uuid4(),
+        "event_type": "interactions.action.performed",
+        "event_version": "1.0.0",
+        "aggregate_id": turn,
+        "aggregate_type": "Interaction",
+        "occurred_at": datetime.now(UTC),
+        "correlation_id": turn,
+        "causation_id": None,
+        "user_id": None,
+        "payload": payload,
+        "metadata": {},
+    }
 
 
 async def prepared(engine: AsyncEngine) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """A campaign, its owner and two characters standing at the harbour, its stream and
+    the checkpoints of its projections."""
     now = datetime.now(UTC)
     owner, campaign = uuid.uuid4(), uuid.uuid4()
+    cast = [uuid.uuid4(), uuid.uuid4()]
     stamps = {"version": 1, "created_at": now, "updated_at": now}
     async with engine.begin() as conn:
         await conn.execute(
@@ -99,22 +190,63 @@ async def prepared(engine: AsyncEngine) -> tuple[uuid.UUID, list[uuid.UUID]]:
             )
         )
         await conn.execute(
+            characters.insert(),
+            [
+                {
+                    "id": character,
+                    "owner_id": owner,
+                    "name": name,
+                    "kind": "protagonist",
+                    "openness": 0.5,
+                    "conscientiousness": 0.5,
+                    "extraversion": 0.5,
+                    "agreeableness": 0.5,
+                    "neuroticism": 0.5,
+                    "background": f"{name} keeps the harbour light.",
+                    "visibility": "private",
+                    **stamps,
+                }
+                for character, name in zip(cast, PEOPLE, strict=False)
+            ],
+        )
+        await conn.execute(
             campaigns.insert().values(
                 id=campaign,
                 owner_id=owner,
                 name="Bench",
                 description="",
-                world_state={},
+                world_state={
+                    "place": "the harbour",
+                    "locations": {str(c): "harbour" for c in cast},
+                    "weather": "fog",
+                },
                 world_version=1,
                 **stamps,
             )
         )
         await conn.execute(
-            projection_checkpoints.insert().values(
-                campaign_id=campaign, projection="memories", position=0, turn=0
+            campaign_members.insert().values(
+                campaign_id=campaign, user_id=owner, role="owner", joined_at=now
             )
         )
-    return campaign, [uuid.uuid4(), uuid.uuid4()]
+        await conn.execute(
+            campaign_characters.insert(),
+            [
+                {"campaign_id": campaign, "character_id": c, "position": i}
+                for i, c in enumerate(cast)
+            ],
+        )
+        await conn.execute(
+            event_streams.insert().values(stream_id=campaign, stream_type="Campaign", position=0)
+        )
+        await conn.execute(
+            projection_checkpoints.insert(),
+            [
+                {"campaign_id": campaign, "projection": projection, "position": 0, "turn": 0}
+                for projection in ("memories", "beliefs")
+            ],
+        )
+    return campaign, cast
 
 
 async def timed(run: Callable[[], Awaitable[object]], runs: int) -> tuple[float, float]:
@@ -128,33 +260,49 @@ async def timed(run: Callable[[], Awaitable[object]], runs: int) -> tuple[float,
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
+async def stored(engine: AsyncEngine, campaign_id: uuid.UUID) -> Campaign:
+    async with SqlUnitOfWork(engine, read_only=True) as uow:
+        campaign = await uow.campaigns.get(campaign_id)
+    if campaign is None:
+        raise SystemExit("The bench campaign was not written.")
+    return campaign
+
+
 async def measure(name: str, url: str, sizes: list[int], runs: int) -> list[str]:
     engine = create_engine(url)
     lines = []
     try:
         await upgrade(engine)
-        campaign, characters = await prepared(engine)
+        campaign_id, cast = await prepared(engine)
+        campaign = await stored(engine, campaign_id)
         reads = MemoryReads(engine)
         done = 0
         for size in sizes:
             started = time.perf_counter()
-            await fill(engine, campaign, characters, done, size)
+            await fill(engine, campaign_id, cast, done, size)
             built = time.perf_counter() - started
             done = size
-            turns = await reads.current_turns([campaign])
+            turns = await reads.current_turns([campaign_id])
 
             def ranked_query(turns: dict[uuid.UUID, int] = turns) -> Awaitable[object]:
-                return reads.ranked(turns, characters[0], QUERY)
+                return reads.ranked(turns, cast[0], QUERY)
 
             def inner_page(before: int = size) -> Awaitable[object]:
                 # a page from inside the list, by keyset: ids below the first half's
-                return reads.newest([campaign], characters[0], before, 20)
+                return reads.newest([campaign_id], cast[0], before, 20)
+
+            async def turn_brief() -> object:
+                # as `turnBrief` builds it: one read-only unit of work
+                async with SqlUnitOfWork(engine, read_only=True) as uow:
+                    return await brief.load(uow, campaign, cast[0])
 
             ranked = await timed(ranked_query, runs)
             page = await timed(inner_page, runs)
+            held = await timed(turn_brief, runs)
             lines.append(
                 f"{name:<11} {size:>8,} {ranked[0]:>10.2f} {ranked[1]:>9.2f} "
-                f"{page[0]:>10.2f} {page[1]:>9.2f} {built:>9.1f}"
+                f"{page[0]:>10.2f} {page[1]:>9.2f} {held[0]:>10.2f} {held[1]:>9.2f} "
+                f"{built:>9.1f}"
             )
             print(lines[-1], flush=True)
     finally:
@@ -181,10 +329,11 @@ async def scratch_postgres(admin_url: str) -> AsyncIterator[str]:
 
 
 async def main(sizes: list[int], runs: int, postgres_url: str | None) -> None:
-    print(f"ranked query: {QUERY!r}; page: 20 newest below an id inside the list; {runs} runs each")
+    print(f"ranked query: {QUERY!r}; page: 20 newest below an id inside the list;")
+    print(f"brief: a character's turn brief, as many beliefs as memories; {runs} runs each")
     print(
         f"{'database':<11} {'memories':>8} {'ranked p50':>10} {'p95 (ms)':>9} "
-        f"{'page p50':>10} {'p95 (ms)':>9} {'fill (s)':>9}"
+        f"{'page p50':>10} {'p95 (ms)':>9} {'brief p50':>10} {'p95 (ms)':>9} {'fill (s)':>9}"
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"

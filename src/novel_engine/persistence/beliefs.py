@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, select
+from sqlalchemy import ColumnElement, Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novel_engine.domain.events import StoredEvent
@@ -71,21 +71,20 @@ class SqlBeliefRepository:
         up_to: int | None = None,
     ) -> list[StoredEvent]:
         """The latest events of the campaign the character perceived, oldest first (as
-        they were stored: the caller decides what of each it perceived)."""
+        they were stored: the caller decides what of each it perceived).
+
+        The positions come first, newest down the beliefs index, and each event is then
+        read by its key: a join lets SQLite walk the whole stream instead."""
         positions = (
             select(_beliefs.position)
             .where(*_of(campaign_id, character_id, up_to))
             .group_by(_beliefs.position)
             .order_by(_beliefs.position.desc())
             .limit(limit)
-            .subquery()
         )
         found = await self._conn.execute(
             select(events)
-            .join(
-                positions,
-                and_(events.c.stream_id == campaign_id, events.c.position == positions.c.position),
-            )
+            .where(events.c.stream_id == campaign_id, events.c.position.in_(positions))
             .order_by(events.c.position)
         )
         return [to_stored_event(row) for row in found]
