@@ -124,6 +124,7 @@ class JobWorkers:
         poll_seconds: float = 1.0,
         sample_seconds: float = 5.0,
         observer: JobObserver | None = None,
+        shutdown_grace: float = 2.0,
     ) -> None:
         if concurrency < 1 or lease_seconds <= 0:
             raise ValueError("a job pool needs a concurrency of 1 or more and a positive lease")
@@ -139,6 +140,7 @@ class JobWorkers:
         self._active: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._claiming: asyncio.Task[None] | None = None
+        self._shutdown_grace = shutdown_grace
 
     def wake(self) -> None:
         """Look for jobs now (a local commit wrote some)."""
@@ -150,13 +152,21 @@ class JobWorkers:
             self._claiming = asyncio.create_task(self._claim_loop(), name="job-workers")
 
     async def close(self) -> None:
-        """Cancel in-flight handlers and hand their jobs back, attempts uncounted, for any
-        process to run again at once."""
-        tasks = [t for t in (self._claiming, *self._active) if t is not None]
+        """Stop claiming; give in-flight handlers `shutdown_grace` seconds to finish, then
+        cancel the rest and hand their jobs back, attempts uncounted, for any process to
+        run again at once. (A handler cancelled inside a transaction leaves its SQLite
+        connection closing while the hand-back waits for the write lock: the grace spares
+        most shutdowns that wait.)"""
+        if self._claiming is not None:
+            self._claiming.cancel()
+            await asyncio.gather(self._claiming, return_exceptions=True)
+            self._claiming = None
+        if self._active and self._shutdown_grace > 0:
+            await asyncio.wait(set(self._active), timeout=self._shutdown_grace)
+        tasks = list(self._active)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._claiming = None
 
     async def _claim_loop(self) -> None:
         sampled_at = -self._sample_seconds
