@@ -26,8 +26,6 @@ from novel_engine.domain.perception import (
 )
 from novel_engine.domain.ports import UnitOfWork
 
-# The default place of a campaign whose world names none.
-SOMEWHERE = "the scene"
 BELIEFS_IN_BRIEF = 50
 RECENT_IN_BRIEF = 20
 GOALS_MAX = 10
@@ -53,10 +51,11 @@ class TurnBrief:
 
 
 def where(campaign: Campaign, character_id: uuid.UUID) -> str:
-    """The place a character stands: its location, else the campaign's default place."""
+    """The place a character stands: its location, else the campaign's default place
+    (`worldState.place`, else the campaign's name, as the chronicler names it)."""
     at = Places(campaign.world_state, campaign.character_ids).of(character_id)
     place = campaign.world_state.get("place")
-    return at or (place if isinstance(place, str) and place.strip() else SOMEWHERE)
+    return at or (place if isinstance(place, str) and place.strip() else campaign.name)
 
 
 def build(

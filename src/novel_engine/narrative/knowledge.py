@@ -111,7 +111,7 @@ def _taken(
         to = f" to {name(listener)}" if listener else ""
         account = f"{name(speaker)} said{to}: \u201c{words}\u201d"
         beliefs = [belief(account, KnowledgeSource.DIRECT_OBSERVATION, OBSERVED_RELIABILITY)]
-        if viewer != speaker:
+        if viewer != speaker and not words.endswith("?"):  # a question tells nothing
             told = float(seen.get("speakerReliability", _UNKNOWN_SPEAKER))
             beliefs.append(belief(words, KnowledgeSource.HEARSAY, told, speaker))
         kind = MemoryKind.ACTION if viewer == speaker else MemoryKind.DIALOGUE
