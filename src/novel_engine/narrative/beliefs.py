@@ -16,7 +16,7 @@ from novel_engine.domain.messagebus import Handlers, Job, JobContext, RetryPolic
 from novel_engine.domain.perception import BELIEFS_PROJECTION as BELIEFS
 from novel_engine.domain.perception import Belief, Checkpoint
 from novel_engine.domain.ports import EventStoreReader, UnitOfWork
-from novel_engine.narrative.knowledge import perceptions, starts_turn
+from novel_engine.narrative.knowledge import characters_named, perceptions, starts_turn
 
 READ_BATCH = 500
 # The events that teach something (a turn's initiating event always commits with its
@@ -78,7 +78,9 @@ class BeliefProjection:
     async def _apply(
         self, uow: UnitOfWork, campaign_id: uuid.UUID, at: Checkpoint, batch: list[StoredEvent]
     ) -> Checkpoint:
-        names = await _names(uow, batch)
+        # A deleted character stays unnamed ("someone").
+        found = await uow.characters.get_many(sorted(characters_named(batch)))
+        names = {c.id: c.name for c in found}
         turn, learned = at.turn, list[Belief]()
         for stored in batch:
             if starts_turn(stored):
@@ -86,29 +88,3 @@ class BeliefProjection:
             learned.extend(b for p in perceptions(stored, turn, names) for b in p.beliefs)
         await uow.beliefs.add(campaign_id, learned)
         return Checkpoint(batch[-1].position, turn)
-
-
-async def _names(uow: UnitOfWork, batch: list[StoredEvent]) -> dict[uuid.UUID, str]:
-    """The names of the characters the batch's events name (a deleted one stays unnamed)."""
-    mentioned: set[uuid.UUID] = set()
-    for stored in batch:
-        payload = stored.event.payload
-        for key in ("actingCharacterId", "speakerId", "listenerId"):
-            if payload.get(key):
-                mentioned.add(uuid.UUID(payload[key]))
-        mentioned.update(uuid.UUID(t) for t in payload.get("targetIds") or ())
-        for entries in (payload.get("changes") or {}).values():
-            if isinstance(entries, dict):
-                mentioned.update(_ids(entries))
-    found = await uow.characters.get_many(sorted(mentioned))
-    return {c.id: c.name for c in found}
-
-
-def _ids(entries: dict[str, object]) -> list[uuid.UUID]:
-    found = []
-    for key in entries:
-        try:
-            found.append(uuid.UUID(key))
-        except ValueError:
-            continue
-    return found

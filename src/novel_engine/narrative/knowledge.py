@@ -17,7 +17,7 @@ memories be rebuilt from it and a fork's characters know exactly what they knew.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,12 @@ def perceptions(stored: StoredEvent, turn: int, names: Mapping[uuid.UUID, str]) 
         if perception is not None:
             found.append(perception)
     return found
+
+
+def characters_named(batch: Iterable[StoredEvent]) -> set[uuid.UUID]:
+    """The characters the perceptions of `batch` speak of or belong to: those whose
+    names `perceptions` needs."""
+    return {c for s in batch for p in perceptions(s, 0, {}) for c in (p.character_id, *p.about)}
 
 
 class _Names:

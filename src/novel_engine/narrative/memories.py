@@ -35,7 +35,12 @@ from novel_engine.domain.memory import (
 from novel_engine.domain.messagebus import Handlers, Job, JobContext, RetryPolicy
 from novel_engine.domain.perception import Checkpoint, MemoryKind
 from novel_engine.domain.ports import EventStoreReader, UnitOfWork
-from novel_engine.narrative.knowledge import Perception, perceptions, starts_turn
+from novel_engine.narrative.knowledge import (
+    Perception,
+    characters_named,
+    perceptions,
+    starts_turn,
+)
 from novel_engine.narrative.memory import (
     REFLECTION_WINDOW,
     importance,
@@ -185,12 +190,10 @@ class MemoryProjection:
     ) -> list[tuple[Perception, Note]]:
         """Who perceived what, in stream order, with the characters named."""
         timed: list[tuple[StoredEvent, int]] = []
-        ids: set[uuid.UUID] = set()
         for event in stored:
             turn += starts_turn(event)
             timed.append((event, turn))
-            for p in perceptions(event, turn, {}):
-                ids.update({p.character_id, *p.about})
+        ids = characters_named(stored)
         if not ids:
             return []
         async with units.reading() as uow:
