@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from novel_engine.domain.messagebus import Handlers
 from novel_engine.web.app import create_app
+from novel_engine.web.frames import uvicorn_options
 from novel_engine.web.settings import Settings
 from tests.graphql_client import SECRET, AppClient
 
@@ -89,7 +90,13 @@ async def live_server(
     app = create_app(settings, handlers)
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", ws_ping_interval=None
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        log_level="warning",
+        ws_ping_interval=None,
+        **uvicorn_options(settings.ws_compression),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

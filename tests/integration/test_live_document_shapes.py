@@ -5,6 +5,7 @@ in presence, is rendered once per group and disconnects a slow consumer."""
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -130,13 +131,13 @@ async def test_a_follower_counts_in_presence_and_shares_one_render_whatever_the_
 async def test_a_follower_that_falls_behind_is_closed_with_1013_whatever_the_shape(
     server: LiveServer, engine: AsyncEngine, document: str
 ) -> None:
-    # given: a follower receiving live events, and more events committed at once than
-    # its queue holds
+    # given: a follower receiving live events that stops reading, and more committed at
+    # once than its socket's buffers and its backlog hold
     ada = await server.client.sign_up("Ada")
     campaign = await create_campaign(server.client, ada)
     campaign_id = uuid.UUID(campaign["id"])
     live = server.app.state.services.live
-    async with server.ws(ada) as ws:
+    async with server.ws(ada, max_queue=1, compression=None) as ws:
         await ws.subscribe("e", document, {"id": campaign["id"]})
         await eventually(lambda: live.feeds.subscribers == 1)
         data = await server.client.data(UPDATE_WORLD, {"id": campaign["id"]}, token=ada)
@@ -147,11 +148,11 @@ async def test_a_follower_that_falls_behind_is_closed_with_1013_whatever_the_sha
                 event_type=EventType.WORLD_STATE_CHANGED,
                 aggregate_id=campaign_id,
                 aggregate_type=AggregateType.CAMPAIGN,
-                payload={"changes": {"n": n}},
+                payload={"changes": {"n": n, "blob": os.urandom(50_000).hex()}},
                 user_id=None,
                 stream=StreamId(AggregateType.CAMPAIGN, campaign_id),
             )
-            for n in range(QUEUE_LIMIT * 4)
+            for n in range(QUEUE_LIMIT * 20)
         ]
 
         # when

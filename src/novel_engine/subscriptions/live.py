@@ -23,6 +23,7 @@ from novel_engine.subscriptions.feeds import (
 )
 from novel_engine.subscriptions.hub import EventHub
 from novel_engine.subscriptions.stats import Figure, LiveStats, live_figures
+from novel_engine.subscriptions.subscriber import Sink
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,16 @@ class LiveEvents:
         render: Render,
         *,
         joined: Callable[[LiveSubscriber], None] | None = None,
+        sink: Sink | None = None,
     ) -> AsyncGenerator[tuple[int, Any], None]:
         """Everything after `after` that `render` does not hide (None), rendered, in order:
         first replayed from the store, then live from this stream's feed (shared with the
         group `key`).
 
         `joined(subscriber)` is called once the subscriber is registered, e.g. to be
-        told when it overflows. Raises SlowConsumer or EventNotDelivered rather than
-        leave a gap.
+        told when it overflows. With a `sink`, live events go straight to it once the
+        replay is over, and only what it declines comes out here. Raises SlowConsumer
+        or EventNotDelivered rather than leave a gap.
         """
         joining = self.feeds.join(stream_id, key, render, self.queue_limit)
         async with joining as subscriber:
@@ -83,9 +86,10 @@ class LiveEvents:
                 joined(subscriber)
             last = after
             while True:  # replay from the store, then live until a position is lost
-                for items in (self._replay(stream_id, last, render), _live(subscriber)):
+                for items in (self._replay(stream_id, last, render), _live(subscriber, sink)):
                     async with aclosing(items):
                         async for position, payload in items:
+                            last = max(last, subscriber.sunk)
                             if position <= last:
                                 continue  # replay already covered it
                             if position != last + 1:
@@ -113,8 +117,12 @@ class LiveEvents:
                 return
 
 
-async def _live(subscriber: LiveSubscriber) -> AsyncGenerator[tuple[int, Any], None]:
-    """What the feed hands the subscriber: (position, payload), payload None when its
-    group may not see that event."""
+async def _live(
+    subscriber: LiveSubscriber, sink: Sink | None
+) -> AsyncGenerator[tuple[int, Any], None]:
+    """What the feed hands the subscriber and the sink does not take: (position, payload),
+    payload None when its group may not see that event."""
     while True:
+        if sink is not None:
+            subscriber.sink_into(sink)
         yield await subscriber.get()

@@ -4,6 +4,11 @@ Every position the feed delivers after the subscriber joined reaches it once: wi
 payload, as a skip marker (its group may not see that event), or as an error (its group
 could not be sent the event). So a missing position can only mean lost messages, never
 a hidden event.
+
+Once its reader has caught up (nothing queued), a subscriber may be handed a `Sink`: from
+then on the feed's pushes go straight to it, in the feed's own loop, with no queue and no
+task woken per subscriber. A payload the sink declines, and any error, goes back through
+the queue, after everything the sink took, so order holds either way.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ class EventNotDelivered(Exception):
 # (position, payload): payload None marks a position the subscriber's group may not see.
 Item = tuple[int, Any]
 
+# Takes (position, payload) in the feed's loop, without blocking; False declines it (it is
+# queued instead, and the sink is not called again). It must not raise.
+Sink = Callable[[int, Any], bool]
+
 
 class LiveSubscriber:
     """One subscriber's bounded queue of (position, payload or None)."""
@@ -44,17 +53,37 @@ class LiveSubscriber:
         self.overflowed = False
         self._failed = False
         self.on_overflow: Callable[[], None] = lambda: None
+        self._sink: Sink | None = None
+        # The last position the sink took: the reader goes on from there if it gets the
+        # stream back.
+        self.sunk = 0
 
     def push(self, position: int, payload: Any) -> None:
-        """Queue an event's payload, or None when the subscriber's group may not see it."""
-        if not self._failed:
-            self._put((position, payload))
+        """Hand on an event's payload, or None when the subscriber's group may not see it."""
+        if self._failed:
+            return
+        sink = self._sink
+        if sink is not None:
+            if sink(position, payload):
+                self.sunk = position
+                return
+            self._sink = None
+        self._put((position, payload))
 
     def fail(self, error: EventNotDelivered) -> None:
         """After what is queued, `get` raises `error`; nothing more is queued."""
         if not self._failed:
+            self._sink = None
             self._put(error)
             self._failed = True
+
+    def sink_into(self, sink: Sink) -> bool:
+        """Hand pushes straight to `sink` from now on, if nothing is waiting in the queue
+        (else the reader drains it first). Whether the sink took over."""
+        if self._failed or self.overflowed or not self._queue.empty():
+            return False
+        self._sink = sink
+        return True
 
     def _put(self, item: Item | EventNotDelivered) -> None:
         if self.overflowed:

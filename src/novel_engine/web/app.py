@@ -53,7 +53,10 @@ def create_app(settings: Settings | None = None, handlers: Handlers | None = Non
     auth = Authenticator(tokens)
     graphql = GraphQLHttp(schema, auth, metrics, settings.max_body_bytes)
     websockets = WebSocketServer(
-        LiveOperations(schema), auth, init_timeout=settings.ws_init_timeout
+        LiveOperations(schema),
+        auth,
+        init_timeout=settings.ws_init_timeout,
+        backlog_limit=settings.subscriber_queue_limit,
     )
     metrics.gauge(
         "novel_engine_websocket_connections",

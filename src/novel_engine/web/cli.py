@@ -39,6 +39,7 @@ from novel_engine.persistence.model_calls import SqlCallRecorder
 from novel_engine.persistence.session_log import SqlSessionLog
 from novel_engine.persistence.tables import campaigns
 from novel_engine.persistence.uow import SqlUnitOfWork
+from novel_engine.web import frames
 from novel_engine.web.bootstrap import memory_projection
 from novel_engine.web.settings import ConfigurationError, Settings
 
@@ -302,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         lifespan="on",
         proxy_headers=False,
+        **frames.uvicorn_options(settings.ws_compression),
     )
     return 0
 

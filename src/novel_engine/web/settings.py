@@ -48,6 +48,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     ws_init_timeout: float = 3.0
     subscriber_queue_limit: int = 1_000
+    # permessage-deflate on WebSockets: off, for the CPU (see docs/operations.md).
+    ws_compression: bool = False
     presence_ttl: float = 30.0
     job_concurrency: int = 4
     job_lease_seconds: float = 30.0
@@ -83,6 +85,7 @@ class Settings:
                 f"{MAX_REACTIONS_PER_TURN}, not {reactions!r}."
             )
         memory = _memory_settings(env)
+        ws_compression = _switch(env, "NOVEL_ENGINE_WS_COMPRESSION", default=False)
         # Last: a refused configuration must not leave a generated key behind.
         secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or (
             _embedded_secret(url) if signing else ""
@@ -95,8 +98,22 @@ class Settings:
             job_concurrency=job_concurrency,
             job_lease_seconds=job_lease_seconds,
             reactions_per_turn=int(reactions),
+            ws_compression=ws_compression,
             **memory,
         )
+
+
+SWITCH_VALUES = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
+
+
+def _switch(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if not raw:
+        return default
+    value = SWITCH_VALUES.get(raw.strip().lower())
+    if value is None:
+        raise ConfigurationError(f"{name} must be on or off (1 or 0), not {raw!r}.")
+    return value
 
 
 def _memory_settings(env: Mapping[str, str]) -> dict[str, Any]:

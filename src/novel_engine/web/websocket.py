@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -23,10 +22,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from novel_engine.domain.principal import Principal
 from novel_engine.graphql.context import Services
-from novel_engine.graphql.events.live import Failed, Frame, LiveOperations, Next
+from novel_engine.graphql.events.live import Failed, Frame, LiveOperations, Next, SendNow
 from novel_engine.graphql.extensions import UNEXPECTED
-from novel_engine.subscriptions.feeds import SlowConsumer
+from novel_engine.subscriptions.feeds import QUEUE_LIMIT, SlowConsumer
 from novel_engine.web.auth import Authenticator, Refused
+from novel_engine.web.frames import DIRECT_FRAMES, FrameWriter
 from novel_engine.web.request_json import RequestJsonError, decode_request_json
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,6 @@ TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 SLOW_CONSUMER = (1013, "Too slow: reconnect and resume after your last cursor.")
 UNSENDABLE = (1011, "A message could not be sent: reconnect and resume after your last cursor.")
-
-OnFrame = Callable[[str, Frame], Awaitable[None]]
-OnDone = Callable[[str], Awaitable[None]]
 
 
 class ConnectionGone(Exception):
@@ -52,11 +49,15 @@ class WebSocketServer:
         auth: Authenticator,
         init_timeout: float = 3.0,
         keepalive: float = 15.0,
+        backlog_limit: int = QUEUE_LIMIT,
     ) -> None:
         self.runner = runner
         self.auth = auth
         self.init_timeout = init_timeout
         self.keepalive = keepalive
+        # Live messages a connection may have waiting beyond its socket's buffer before
+        # it is closed as too slow (as a subscriber's queue would overflow).
+        self.backlog_limit = backlog_limit
         self.connections = 0
 
     async def handle(self, websocket: WebSocket) -> None:
@@ -90,10 +91,13 @@ class WebSocketServer:
 
 class Connection(ABC):
     protocol = ""
+    next_type = "next"  # the type of a message carrying a result
 
     def __init__(self, websocket: WebSocket, server: WebSocketServer) -> None:
         self.websocket = websocket
         self.server = server
+        # Served by our own uvicorn protocol: live frames can be written at once.
+        self.frames: FrameWriter | None = websocket.scope.get("extensions", {}).get(DIRECT_FRAMES)
         self.principal: Principal | None = None
         self.init_received = False
         self.acknowledged = False
@@ -186,7 +190,7 @@ class Connection(ABC):
         self.acknowledged = True
         return None
 
-    async def start(self, id: Any, payload: Any, on_frame: OnFrame, on_done: OnDone) -> None:
+    async def start(self, id: Any, payload: Any) -> None:
         if not self.acknowledged:
             await self.close(4401, "Unauthorized")
             return
@@ -201,19 +205,19 @@ class Connection(ABC):
         if id in self.operations:
             await self.close(4409, f"Subscriber for {id} already exists")
             return
-        self.operations[id] = asyncio.create_task(self._operate(id, payload, on_frame, on_done))
+        self.operations[id] = asyncio.create_task(self._operate(id, payload))
 
-    async def _operate(
-        self, id: str, payload: dict[str, Any], on_frame: OnFrame, on_done: OnDone
-    ) -> None:
-        frames = self.server.runner.run(payload, self.services, self.principal, self.slow_consumer)
+    async def _operate(self, id: str, payload: dict[str, Any]) -> None:
+        frames = self.server.runner.run(
+            payload, self.services, self.principal, self.slow_consumer, self._send_now(id)
+        )
         try:
             async with aclosing(frames):
                 async for frame in frames:
-                    await on_frame(id, frame)
+                    await self.send_frame(id, frame)
                     if isinstance(frame, Failed):
                         return
-            await on_done(id)
+            await self.complete(id)
         except SlowConsumer:
             await self.close(*SLOW_CONSUMER)
         except ConnectionGone:
@@ -226,10 +230,45 @@ class Connection(ABC):
                 [{"message": UNEXPECTED, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
             )
             with contextlib.suppress(ConnectionGone):
-                await on_frame(id, unexpected)
+                await self.send_frame(id, unexpected)
         finally:
             if self.operations.get(id) is asyncio.current_task():
                 del self.operations[id]
+
+    def _send_now(self, id: str) -> SendNow | None:
+        """Writes operation `id`'s results at once, framed like `next_frame`, without the
+        send lock: frames are whole when written, and this operation's earlier messages
+        were all sent before the live path hands it anything."""
+        frames = self.frames
+        if frames is None:
+            return None
+        prefix = f'{{"id":{json.dumps(id)},"type":"{self.next_type}","payload":'
+        limit = self.server.backlog_limit
+
+        def send_now(payload: str) -> bool:
+            if self.closed:
+                return False
+            if self.operations.get(id) is None:
+                return True  # stopped by the client; its task is on its way out
+            if frames.backlog > limit:
+                self.slow_consumer()
+                return True  # the connection closes with 1013; the client resumes by cursor
+            return frames.write_text(f"{prefix}{payload}}}")
+
+        return send_now
+
+    async def send_frame(self, id: str, frame: Frame) -> None:
+        if isinstance(frame, Next):
+            await self.send_text(self.next_frame(id, frame.payload))
+        else:
+            await self.send({"id": id, "type": "error", "payload": frame.errors})
+
+    async def complete(self, id: str) -> None:
+        await self.send({"id": id, "type": "complete"})
+
+    def next_frame(self, id: str, payload: str) -> str:
+        """A result message, around a payload that is already JSON (shared by a group)."""
+        return f'{{"id":{json.dumps(id)},"type":"{self.next_type}","payload":{payload}}}'
 
     def stop(self, id: Any) -> bool:
         task = self.operations.pop(id, None) if isinstance(id, str) else None
@@ -257,29 +296,21 @@ class TransportConnection(Connection):
         elif kind == "pong":
             return
         elif kind == "subscribe":
-            await self.start(data.get("id"), data.get("payload"), self._frame, self._complete)
+            await self.start(
+                data.get("id"),
+                data.get("payload"),
+            )
         elif kind == "complete":
             self.stop(data.get("id"))
         else:
             await self.close(4400, f"Unknown message type: {kind}"[:120])
-
-    async def _frame(self, id: str, frame: Frame) -> None:
-        if isinstance(frame, Next):
-            # The payload is already JSON, shared by every subscriber of its group.
-            await self.send_text(
-                f'{{"id":{json.dumps(id)},"type":"next","payload":{frame.payload}}}'
-            )
-        else:
-            await self.send({"id": id, "type": "error", "payload": frame.errors})
-
-    async def _complete(self, id: str) -> None:
-        await self.send({"id": id, "type": "complete"})
 
 
 class LegacyConnection(Connection):
     """The legacy `graphql-ws` protocol (subscriptions-transport-ws)."""
 
     protocol = LEGACY_WS
+    next_type = "data"
 
     async def run(self) -> None:
         keepalive = asyncio.create_task(self._keep_alive())
@@ -307,22 +338,14 @@ class LegacyConnection(Connection):
                 await self.send({"type": "connection_error", "payload": {"message": refusal[1]}})
             await self.close(*refusal)
         elif kind == "start":
-            await self.start(data.get("id"), data.get("payload"), self._frame, self._complete)
+            await self.start(
+                data.get("id"),
+                data.get("payload"),
+            )
         elif kind == "stop":
             if self.stop(data.get("id")):
-                await self._complete(data["id"])
+                await self.complete(data["id"])
         elif kind == "connection_terminate":
             await self.close(1000, "Terminated")
         else:
             await self.close(4400, f"Unknown message type: {kind}"[:120])
-
-    async def _frame(self, id: str, frame: Frame) -> None:
-        if isinstance(frame, Next):
-            await self.send_text(
-                f'{{"id":{json.dumps(id)},"type":"data","payload":{frame.payload}}}'
-            )
-        else:
-            await self.send({"id": id, "type": "error", "payload": frame.errors})
-
-    async def _complete(self, id: str) -> None:
-        await self.send({"id": id, "type": "complete"})

@@ -11,6 +11,8 @@
    group is sent the same JSON text. An event that changes what the group's viewpoint
    would be (the campaign's perspective, the player's characters) is the group's last:
    its members get it, then an error telling them to subscribe again after it.
+   Once replay is over, a transport that can write frames at once (`SendNow`) is handed
+   each live payload straight from the feed; the rest still comes out as frames here.
 5. Anything else (queries, mutations, `presence`) runs through Strawberry's pipeline,
    one execution per subscriber.
 
@@ -57,6 +59,7 @@ from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.extensions import public_error
 from novel_engine.graphql.pagination import parse_position_cursor
 from novel_engine.subscriptions.feeds import EventNotDelivered, LiveSubscriber, Render
+from novel_engine.subscriptions.subscriber import Sink
 
 CAMPAIGN_EVENTS = "campaignEvents"
 # The argument that only decides where a stream's replay starts.
@@ -78,6 +81,10 @@ class Failed:
 
 
 Frame = Next | Failed
+
+# Sends one Next payload of this operation at once, synchronously, from the feed's loop;
+# False when it cannot (the connection is closing), and the frame comes out of `run`.
+SendNow = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -133,11 +140,13 @@ class LiveOperations:
         services: Services,
         principal: Principal | None,
         on_overflow: Callable[[], None],
+        send_now: SendNow | None = None,
     ) -> AsyncGenerator[Frame, None]:
         """The frames of one operation (`payload["query"]` is a string), until it ends.
 
         A campaignEvents subscriber that falls too far behind raises SlowConsumer;
         `on_overflow` is called the moment it happens, when it may be stuck sending.
+        With `send_now`, its live events are sent through it instead of coming out here.
         """
         request = read_request(payload)
         if isinstance(request, Failed):
@@ -153,7 +162,7 @@ class LiveOperations:
         if chosen is None:
             frames = self._through_strawberry(request, context, subscription=False)
         elif chosen.root.node.name.value == CAMPAIGN_EVENTS:
-            frames = self._campaign_events(request, chosen, context, on_overflow)
+            frames = self._campaign_events(request, chosen, context, on_overflow, send_now)
         else:
             frames = self._through_strawberry(request, context, subscription=True)
         async with aclosing(frames):
@@ -186,6 +195,7 @@ class LiveOperations:
         subscribed: Subscribed,
         context: RequestContext,
         on_overflow: Callable[[], None],
+        send_now: SendNow | None,
     ) -> AsyncGenerator[Frame, None]:
         arguments = campaign_events_arguments(subscribed)
         try:
@@ -208,7 +218,10 @@ class LiveOperations:
         def joined(subscriber: LiveSubscriber) -> None:
             subscriber.on_overflow = on_overflow
 
-        events = services.live.follow(follower.campaign_id, after, key, render, joined=joined)
+        sink = None if send_now is None else _sink(send_now)
+        events = services.live.follow(
+            follower.campaign_id, after, key, render, joined=joined, sink=sink
+        )
         present = services.presence.present(follower.campaign_id, follower.user_id)
         try:
             async with present, aclosing(events):
@@ -275,6 +288,18 @@ class LiveOperations:
                     return
                 first = False
                 yield Next(result_json(result))
+
+
+def _sink(send_now: SendNow) -> Sink:
+    """Takes what needs nothing but sending: a payload, or a skip marker (nothing to send).
+    An Outdated event ends the stream, so it goes the long way, after what was sent."""
+
+    def sink(position: int, payload: Any) -> bool:
+        if payload is None:
+            return True
+        return isinstance(payload, str) and send_now(payload)
+
+    return sink
 
 
 def read_request(payload: dict[str, Any]) -> Request | Failed:
