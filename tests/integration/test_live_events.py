@@ -132,3 +132,72 @@ async def test_same_document_is_executed_once_per_event(server: LiveServer) -> N
     finally:
         for s in sockets:
             await s.__aexit__(None, None, None)
+
+
+async def test_live_events_go_straight_to_each_socket_once_and_in_order(
+    server: LiveServer,
+) -> None:
+    # given: ten browsers with a subscription each, and one with two
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    sockets = [server.ws(ada) for _ in range(11)]
+    clients = [await s.__aenter__() for s in sockets]
+    try:
+        for i, ws in enumerate(clients):
+            await ws.subscribe(f"s{i}", EVENTS, {"id": campaign["id"]})
+        await clients[0].subscribe("twice", EVENTS, {"id": campaign["id"]})
+        live = server.app.state.services.live
+        await eventually(lambda: live.feeds.subscribers == 12)
+        written = server.app.state.websockets.direct_frames
+
+        # when: events committed one after another, without waiting for delivery
+        for version in range(1, 21):
+            await bump(server, ada, campaign["id"], version)
+
+        # then: every subscription gets each event once, in commit order ...
+        for i, ws in enumerate(clients[1:], start=1):
+            received = await ws.next_payloads(f"s{i}", 20)
+            assert [p["data"]["campaignEvents"]["payload"]["changes"]["n"] for p in received] == (
+                list(range(1, 21))
+            )
+        both: dict[str, list[int]] = {"s0": [], "twice": []}
+        while sum(map(len, both.values())) < 40:
+            message = await clients[0].receive()
+            assert message["type"] == "next", message
+            both[message["id"]].append(
+                message["payload"]["data"]["campaignEvents"]["payload"]["changes"]["n"]
+            )
+        assert both == {"s0": list(range(1, 21)), "twice": list(range(1, 21))}
+        # ... written from the feed straight to the sockets, none the long way
+        assert server.app.state.websockets.direct_frames - written == 12 * 20
+        for ws in clients:
+            with pytest.raises(TimeoutError):
+                await ws.receive(within=0.2)
+    finally:
+        for s in sockets:
+            await s.__aexit__(None, None, None)
+
+
+async def test_a_completed_subscription_is_sent_nothing_more(server: LiveServer) -> None:
+    # given: two subscriptions on one socket
+    ada = await server.client.sign_up("Ada")
+    campaign = await create_campaign(server.client, ada)
+    async with server.ws(ada) as ws:
+        await ws.subscribe("kept", EVENTS, {"id": campaign["id"]})
+        await ws.subscribe("done", EVENTS, {"id": campaign["id"]})
+        live = server.app.state.services.live
+        await eventually(lambda: live.feeds.subscribers == 2)
+        await bump(server, ada, campaign["id"], 1)
+        first = [await ws.receive(), await ws.receive()]
+        assert sorted(m["id"] for m in first) == ["done", "kept"]
+
+        # when
+        await ws.send({"id": "done", "type": "complete"})
+        await eventually(lambda: live.feeds.subscribers == 1)
+        await bump(server, ada, campaign["id"], 2)
+
+        # then
+        [payload] = await ws.next_payloads("kept", 1)
+        assert payload["data"]["campaignEvents"]["payload"]["changes"] == {"n": 2}
+        with pytest.raises(TimeoutError):
+            await ws.receive(within=0.3)

@@ -76,6 +76,12 @@ async def collect(live: LiveEvents, after: int, count: int, key: object = "k") -
     return positions
 
 
+def following(live: LiveEvents) -> bool:
+    """Whether the stream's feed has started: its members get every later event."""
+    feed = live.feeds._feeds.get(STREAM)
+    return feed is not None and feed._task is not None
+
+
 async def publish(hub: InProcessHub, *events: StoredEvent) -> None:
     await hub.publish(stream_channel(STREAM), codec.encode(list(events)))
 
@@ -277,7 +283,7 @@ async def test_a_subscriber_cancelled_while_another_starts_the_feed_leaves_only_
 
     # then: the other one is still served, and leaves nothing behind when done
     assert live.feeds.subscribers == 1
-    await until(lambda: store.reads == 1)  # it replayed up to the head and went live
+    await until(lambda: following(live))
     await hub.publish(stream_channel(STREAM), codec.encode([store.commit()]))
     assert await asyncio.wait_for(staying, 2) == (1, 1)
     assert len(live.feeds) == 0
@@ -300,7 +306,8 @@ async def test_hidden_events_cost_no_store_read_and_one_render_per_group() -> No
     readers = [
         asyncio.create_task(payloads(live, i % 2, seeing(i % 2), count=5)) for i in range(10)
     ]
-    await until(lambda: live.feeds.subscribers == 10 and store.reads == 10)
+    await until(lambda: live.feeds.subscribers == 10 and following(live))
+    assert store.reads == 0  # joined at the head: what follows comes from the feed
     reads_after_joining = store.reads
 
     # when: ten events are committed
@@ -388,3 +395,62 @@ async def test_figures_count_feeds_subscribers_and_renders_per_group() -> None:
         reader.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
     assert {f.name: f.value for f in live.figures()}["novel_engine_live_feeds"] == 0
+
+
+async def test_joining_a_running_feed_reads_the_store_only_for_what_it_missed() -> None:
+    # given: a feed already followed, three events in
+    store, hub = MemoryStore(), InProcessHub()
+    live = LiveEvents(hub, store)
+    watching = asyncio.create_task(collect(live, 0, 5, key="first"))
+    await until(lambda: following(live))
+    await publish(hub, store.commit(), store.commit(), store.commit())
+    await until(lambda: live.feeds._feeds[STREAM].last == 3)
+    reads = store.reads
+
+    # when: one joins at the head, another with an older cursor
+    at_head = asyncio.create_task(collect(live, 3, 2, key="second"))
+    behind = asyncio.create_task(collect(live, 1, 4, key="third"))
+    await until(lambda: live.feeds.subscribers == 3)
+    await publish(hub, store.commit(), store.commit())
+
+    # then: each gets what follows its cursor once, in order; only the late one read
+    assert await asyncio.wait_for(at_head, 2) == [4, 5]
+    assert await asyncio.wait_for(behind, 2) == [2, 3, 4, 5]
+    assert await asyncio.wait_for(watching, 2) == [1, 2, 3, 4, 5]
+    assert store.reads == reads + 1
+
+
+async def test_a_sink_takes_live_events_in_order_and_what_it_declines_comes_out_after() -> None:
+    # given: a subscriber whose sink takes even positions and declines odd ones
+    store, hub = MemoryStore(), InProcessHub()
+    live = LiveEvents(hub, store)
+    sunk: list[int] = []
+    out: list[int] = []
+
+    def sink(position: int, payload: Any) -> bool:
+        if position % 2:
+            return False
+        sunk.append(payload)
+        return True
+
+    async def through_sink() -> None:
+        followed = live.follow(STREAM, 0, "k", render, sink=sink)
+        async with aclosing(followed):
+            async for position, _ in followed:
+                out.append(position)
+                if position == 4:
+                    return
+
+    reading = asyncio.create_task(through_sink())
+    await until(lambda: following(live))
+
+    # when: one event the sink declines, then (the reader idle again) three more at once
+    await publish(hub, store.commit())
+    await until(lambda: out == [1])
+    await asyncio.sleep(0.01)
+    await publish(hub, store.commit(), store.commit(), store.commit())
+    await asyncio.wait_for(reading, 2)
+
+    # then: the sink took 2; once it declined 3, 4 went the long way too, after 3
+    assert sunk == [2]
+    assert out == [1, 3, 4]

@@ -111,6 +111,10 @@ class Feed:
         await self._hub.subscribe(self.channel, self)
         # Subscribed first: whatever commits from here on reaches the inbox.
         self.last = await self._reader.head(self.stream_id)
+        for group in self.groups.values():
+            for member in group.members:
+                if member.since is None:
+                    member.since = self.last
         self._task = asyncio.create_task(self._run(), name=f"feed-{self.stream_id}")
 
     async def stop(self) -> None:
@@ -128,6 +132,8 @@ class Feed:
         if group is None:
             group = self.groups[key] = Group(render)
         subscriber = LiveSubscriber(key, limit)
+        if self._task is not None:  # following already: it is handed what comes next
+            subscriber.since = self.last
         group.members.add(subscriber)
         return subscriber
 

@@ -85,8 +85,13 @@ class LiveEvents:
             if joined is not None:
                 joined(subscriber)
             last = after
+            # Nothing to read when the feed hands this subscriber all that follows `after`.
+            covered = subscriber.since is not None and after >= subscriber.since
             while True:  # replay from the store, then live until a position is lost
-                for items in (self._replay(stream_id, last, render), _live(subscriber, sink)):
+                live = _live(subscriber, sink)
+                sources = (live,) if covered else (self._replay(stream_id, last, render), live)
+                covered = False
+                for items in sources:
                     async with aclosing(items):
                         async for position, payload in items:
                             last = max(last, subscriber.sunk)

@@ -54,6 +54,8 @@ class LiveSubscriber:
         self._failed = False
         self.on_overflow: Callable[[], None] = lambda: None
         self._sink: Sink | None = None
+        # The feed hands this subscriber every position after `since` (set once known).
+        self.since: int | None = None
         # The last position the sink took: the reader goes on from there if it gets the
         # stream back.
         self.sunk = 0

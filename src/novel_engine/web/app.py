@@ -63,8 +63,13 @@ def create_app(settings: Settings | None = None, handlers: Handlers | None = Non
         "Open GraphQL WebSocket connections.",
         lambda: websockets.connections,
     )
+    metrics.gauge(
+        "novel_engine_websocket_direct_frames",
+        "Live results written straight to a WebSocket from the feed, since start.",
+        lambda: websockets.direct_frames,
+    )
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", websockets.handle),
@@ -75,6 +80,8 @@ def create_app(settings: Settings | None = None, handlers: Handlers | None = Non
         ],
         lifespan=partial(_serving, settings=settings, metrics=metrics, handlers=handlers),
     )
+    app.state.websockets = websockets
+    return app
 
 
 @asynccontextmanager

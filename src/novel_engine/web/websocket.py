@@ -59,6 +59,7 @@ class WebSocketServer:
         # it is closed as too slow (as a subscriber's queue would overflow).
         self.backlog_limit = backlog_limit
         self.connections = 0
+        self.direct_frames = 0  # live results written straight to a socket
 
     async def handle(self, websocket: WebSocket) -> None:
         offered = websocket.scope.get("subprotocols") or []
@@ -253,7 +254,10 @@ class Connection(ABC):
             if frames.backlog > limit:
                 self.slow_consumer()
                 return True  # the connection closes with 1013; the client resumes by cursor
-            return frames.write_text(f"{prefix}{payload}}}")
+            if not frames.write_text(f"{prefix}{payload}}}"):
+                return False
+            self.server.direct_frames += 1
+            return True
 
         return send_now
 
