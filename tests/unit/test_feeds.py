@@ -46,6 +46,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.events: list[StoredEvent] = []
         self.reads = 0
+        self.heads = 0
 
     def commit(self) -> StoredEvent:
         stored = world_changed(STREAM, len(self.events) + 1)
@@ -57,6 +58,7 @@ class MemoryStore:
         return [e for e in self.events if e.position > after][:limit]
 
     async def head(self, stream_id: uuid.UUID) -> int:
+        self.heads += 1
         return len(self.events)
 
 
@@ -454,3 +456,22 @@ async def test_a_sink_takes_live_events_in_order_and_what_it_declines_comes_out_
     # then: the sink took 2; once it declined 3, 4 went the long way too, after 3
     assert sunk == [2]
     assert out == [1, 3, 4]
+
+
+async def test_the_head_of_a_followed_stream_is_the_feeds_without_a_store_read() -> None:
+    # given: a stream followed in this process, two events delivered
+    store, hub = MemoryStore(), InProcessHub()
+    live = LiveEvents(hub, store)
+    assert await live.head(STREAM) == 0  # not followed: the store says
+    watching = asyncio.create_task(collect(live, 0, 2))
+    await until(lambda: following(live))
+    await publish(hub, store.commit(), store.commit())
+    await asyncio.wait_for(watching, 2)
+    follower = asyncio.create_task(collect(live, 2, 1, key="other"))
+    await until(lambda: live.feeds.subscribers == 1 and following(live))
+    heads = store.heads
+
+    # when / then
+    assert await live.head(STREAM) == 2
+    assert store.heads == heads
+    follower.cancel()

@@ -127,12 +127,17 @@ class Feed:
         await _cancelled(self._task)  # once the start is over, so it cannot create one after
         await self._hub.unsubscribe(self.channel, self)
 
+    @property
+    def running(self) -> bool:
+        """Started and following: every member is handed each position after `last`."""
+        return self._task is not None and not self._stopped
+
     def add(self, key: Hashable, render: Render, limit: int) -> LiveSubscriber:
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group(render)
         subscriber = LiveSubscriber(key, limit)
-        if self._task is not None:  # following already: it is handed what comes next
+        if self.running:  # following already: it is handed what comes next
             subscriber.since = self.last
         group.members.add(subscriber)
         return subscriber
@@ -272,6 +277,12 @@ class Feeds:
     @property
     def subscribers(self) -> int:
         return sum(feed.subscribers for feed in self._feeds.values())
+
+    def following(self, stream_id: uuid.UUID) -> int | None:
+        """The last position this process's feed of the stream delivered, if it follows
+        the stream already; None if there is no such feed or it is still starting."""
+        feed = self._feeds.get(stream_id)
+        return feed.last if feed is not None and feed.running else None
 
     def __len__(self) -> int:
         return len(self._feeds)

@@ -61,6 +61,12 @@ class LiveEvents:
                     "publishing %d events of stream %s failed", len(batch), stream_id, exc_info=True
                 )
 
+    async def head(self, stream_id: uuid.UUID) -> int:
+        """The newest position of the stream this process knows of: its feed's when one
+        follows the stream (it may lag the store by what is on its way), else the store's."""
+        known = self.feeds.following(stream_id)
+        return known if known is not None else await self.reader.head(stream_id)
+
     async def follow(
         self,
         stream_id: uuid.UUID,

@@ -325,12 +325,15 @@ def campaign_events_arguments(subscribed: Subscribed) -> dict[str, Any]:
 
 async def replay_after(ctx: RequestContext, campaign_id: uuid.UUID, after: str | None) -> int:
     """The position the stream continues after: the cursor's, every later event being
-    replayed first; without one, the newest event's."""
-    head = await ctx.services.live.reader.head(campaign_id)
+    replayed first; without one, the newest event this process knows of (its feed's, so a
+    stream already followed here costs no read; an event committed and still on its way
+    is sent, never missed)."""
+    live = ctx.services.live
+    known = await live.head(campaign_id)
     if after is None:
-        return head
+        return known
     position = parse_position_cursor(after)
-    if position > head:
+    if position > known and position > await live.reader.head(campaign_id):
         raise InvalidInput("after is ahead of this campaign's events.", REPLAY_AFTER)
     return position
 
