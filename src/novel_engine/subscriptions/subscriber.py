@@ -14,6 +14,7 @@ the queue, after everything the sink took, so order holds either way.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -45,11 +46,17 @@ Sink = Callable[[int, Any], bool]
 
 
 class LiveSubscriber:
-    """One subscriber's bounded queue of (position, payload or None)."""
+    """One subscriber's bounded queue of (position, payload or None).
+
+    A deque and one waiter rather than an asyncio.Queue: a process holds one subscriber
+    per open subscription, and a Queue's three deques are most of an idle one's memory.
+    """
 
     def __init__(self, key: Hashable, limit: int = QUEUE_LIMIT) -> None:
         self.key = key
-        self._queue: asyncio.Queue[Item | EventNotDelivered] = asyncio.Queue(limit)
+        self._items: deque[Item | EventNotDelivered] = deque()
+        self._limit = limit
+        self._waiter: asyncio.Future[None] | None = None
         self.overflowed = False
         self._failed = False
         self.on_overflow: Callable[[], None] = lambda: None
@@ -82,7 +89,7 @@ class LiveSubscriber:
     def sink_into(self, sink: Sink) -> bool:
         """Hand pushes straight to `sink` from now on, if nothing is waiting in the queue
         (else the reader drains it first). Whether the sink took over."""
-        if self._failed or self.overflowed or not self._queue.empty():
+        if self._failed or self.overflowed or self._items:
             return False
         self._sink = sink
         return True
@@ -90,21 +97,32 @@ class LiveSubscriber:
     def _put(self, item: Item | EventNotDelivered) -> None:
         if self.overflowed:
             return
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if len(self._items) >= self._limit:
             self.overflowed = True
-            self._queue = asyncio.Queue(1)  # drop the backlog: it will be replayed
+            self._items.clear()  # drop the backlog: it will be replayed
+            self._wake()
             self.on_overflow()
+            return
+        self._items.append(item)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> Item:
         """The next (position, payload or None); raises SlowConsumer or EventNotDelivered
         instead of leaving a gap."""
+        while not self._items and not self.overflowed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         if self.overflowed:
             raise SlowConsumer()
-        item = await self._queue.get()
-        if self.overflowed:
-            raise SlowConsumer()
+        item = self._items.popleft()
         if isinstance(item, EventNotDelivered):
             raise item
         return item

@@ -56,6 +56,13 @@ class DirectFramesProtocol(WebSocketsSansIOProtocol):
         if scope is not None:
             scope["extensions"][DIRECT_FRAMES] = self
 
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # The handshake's request and response (headers and all) are never read
+            # again: an idle connection need not hold them.
+            self.request = self.response = None  # type: ignore[assignment]
+
     def resume_writing(self) -> None:
         super().resume_writing()
         self.backlog = 0
