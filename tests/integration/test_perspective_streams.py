@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from websockets.asyncio.client import connect
 
 from novel_engine.graphql.pagination import position_cursor
@@ -473,3 +475,61 @@ async def test_no_marker_a_character_never_perceived_reaches_its_perspective_str
     # then
     assert leaks == []
     assert seen_any
+
+
+@contextmanager
+def reads_of_standing(server: LiveServer) -> Iterator[list[str]]:
+    """What the server reads meanwhile to learn who may follow and how they see."""
+    engine = server.app.state.engine.sync_engine
+    reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "campaign_members" in statement or "campaign_characters" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield reads
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_a_crowd_joining_a_quiet_stream_reads_a_standing_once_and_it_lapses_at_the_next_event(
+    server: LiveServer,
+) -> None:
+    # given: an omniscient campaign followed by its owner, and by Vic (a viewer)
+    keep = await Keep(server.client).set(perspective="OMNISCIENT")
+    live = server.app.state.services.live
+    async with server.ws(keep.ada) as ada, server.ws(keep.vic) as vic:
+        await ada.subscribe("a", EVENTS, {"id": keep.id})
+        await eventually(lambda: live.feeds.following(uuid.UUID(keep.id)) is not None)
+        await vic.subscribe("v", EVENTS, {"id": keep.id})
+        await eventually(lambda: live.feeds.subscribers == 2)
+        await settled_rows(server.app.state.engine)  # no work left that reads the cast
+
+        # when: Vic opens more windows while nothing happens
+        async with server.ws(keep.vic) as more:
+            with reads_of_standing(server) as reads:
+                for n in range(3):
+                    await more.subscribe(f"m{n}", EVENTS, {"id": keep.id})
+                await eventually(lambda: live.feeds.subscribers == 5)
+
+            # then: who Vic is here, and how Vic sees, is known already
+            assert reads == []
+
+        # when: the campaign is now seen through characters
+        await keep.perspective("THROUGH_CHARACTERS")
+        [switched] = events_of(await vic.next_payloads("v", 1))
+        assert switched["eventType"] == "campaigns.campaign.settings-changed"
+        assert await error_code(vic, "v") == "VIEWPOINT_CHANGED"
+        await eventually(lambda: live.feeds.subscribers == 1)
+
+        # then: what was remembered lapsed with that event; a new window sees as Vic may now
+        async with server.ws(keep.vic) as late:
+            with reads_of_standing(server) as reads:
+                await late.subscribe("late", EVENTS, {"id": keep.id})
+                await eventually(lambda: live.feeds.subscribers == 2)
+            assert reads != []
+            await keep.patch({"weather": "fog", "locations": {keep.tam["id"]: "hall"}})
+            [fog] = events_of(await late.next_payloads("late", 1))
+            assert fog["payload"]["changes"] == {"weather": "fog"}

@@ -75,6 +75,8 @@ class Feed:
         self.channel = stream_channel(stream_id)
         self.last = 0
         self.groups: dict[Hashable, Group] = {}
+        # Facts of the stream as of `last`, emptied as each later event is delivered.
+        self.memo: dict[Hashable, Any] = {}
         self._reader = reader
         self._hub = hub
         self._stats = stats
@@ -198,6 +200,8 @@ class Feed:
         if event.position != self.last + 1:
             return
         self.last = event.position
+        if self.memo:
+            self.memo.clear()
         for key, group in list(self.groups.items()):
             if group.members:
                 await self._deliver_to(key, group, event)
@@ -277,6 +281,10 @@ class Feeds:
     @property
     def subscribers(self) -> int:
         return sum(feed.subscribers for feed in self._feeds.values())
+
+    def memo(self, stream_id: uuid.UUID) -> dict[Hashable, Any] | None:
+        feed = self._feeds.get(stream_id)
+        return feed.memo if feed is not None and feed.running else None
 
     def following(self, stream_id: uuid.UUID) -> int | None:
         """The last position this process's feed of the stream delivered, if it follows

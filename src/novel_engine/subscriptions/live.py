@@ -61,6 +61,12 @@ class LiveEvents:
                     "publishing %d events of stream %s failed", len(batch), stream_id, exc_info=True
                 )
 
+    def memo(self, stream_id: uuid.UUID) -> dict[Hashable, Any] | None:
+        """Facts of the stream worth remembering until its next event, kept by the feed
+        that follows it here (emptied as it delivers each event); None when no feed
+        follows it yet."""
+        return self.feeds.memo(stream_id)
+
     async def head(self, stream_id: uuid.UUID) -> int:
         """The newest position of the stream this process knows of: its feed's when one
         follows the stream (it may lag the store by what is on its way), else the store's."""

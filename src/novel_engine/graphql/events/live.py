@@ -53,10 +53,11 @@ from novel_engine.graphql.documents import (
     subscription_root_field,
     variable_uses,
 )
-from novel_engine.graphql.events.access import authorize_follower
+from novel_engine.graphql.events.access import Follower, authorize_follower
 from novel_engine.graphql.events.seeing import AS_CHARACTER, Viewpoint, viewpoint_of
 from novel_engine.graphql.events.types import DomainEvent
 from novel_engine.graphql.extensions import public_error
+from novel_engine.graphql.ids import parse_id
 from novel_engine.graphql.pagination import parse_position_cursor
 from novel_engine.subscriptions.feeds import EventNotDelivered, LiveSubscriber, Render
 from novel_engine.subscriptions.subscriber import Sink
@@ -199,13 +200,7 @@ class LiveOperations:
     ) -> AsyncGenerator[Frame, None]:
         arguments = campaign_events_arguments(subscribed)
         try:
-            follower = await authorize_follower(context, arguments["campaignId"])
-            after = await replay_after(context, follower.campaign_id, arguments.get(REPLAY_AFTER))
-            # Decided after the head is read: a change committed in between is an event
-            # this stream still goes through, and it ends the stream if it matters.
-            viewpoint = await viewpoint_of(
-                context, follower.campaign_id, arguments.get(AS_CHARACTER)
-            )
+            follower, after, viewpoint = await standing(context, arguments)
         except DomainError as exc:
             yield refused(exc)
             return
@@ -321,6 +316,38 @@ def campaign_events_arguments(subscribed: Subscribed) -> dict[str, Any]:
         executor.variable_values,
         root.fragment_variable_values,
     )
+
+
+async def standing(
+    ctx: RequestContext, arguments: dict[str, Any]
+) -> tuple[Follower, int, Viewpoint]:
+    """Who follows, from where, seeing what.
+
+    Where this process already follows the stream, a member's standing (membership and
+    viewpoint, all facts of the campaign's own stream) is remembered until the feed
+    delivers the stream's next event, so a crowd joining a quiet campaign reads it once.
+    Looking through a chosen character also depends on that character's own stream (who
+    may see it): decided afresh each time.
+    """
+    live, as_character = ctx.services.live, arguments.get(AS_CHARACTER)
+    campaign_id = parse_id(arguments["campaignId"])
+    memo, known = None, None
+    if campaign_id is not None and ctx.user_id is not None and as_character is None:
+        memo = live.memo(campaign_id)
+        remembered = None if memo is None else memo.get(ctx.user_id)
+        if remembered is not None:
+            follower, viewpoint = remembered
+            after = await replay_after(ctx, campaign_id, arguments.get(REPLAY_AFTER))
+            return follower, after, viewpoint
+        known = live.feeds.following(campaign_id)
+    follower = await authorize_follower(ctx, arguments["campaignId"])
+    after = await replay_after(ctx, follower.campaign_id, arguments.get(REPLAY_AFTER))
+    # Decided after the head is read: a change committed in between is an event this
+    # stream still goes through, and it ends the stream if it matters.
+    viewpoint = await viewpoint_of(ctx, follower.campaign_id, as_character)
+    if memo is not None and live.feeds.following(follower.campaign_id) == known:
+        memo[ctx.user_id] = (follower, viewpoint)  # nothing was delivered meanwhile
+    return follower, after, viewpoint
 
 
 async def replay_after(ctx: RequestContext, campaign_id: uuid.UUID, after: str | None) -> int:
