@@ -105,6 +105,7 @@ class Connection(ABC):
         self.closed = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
+        self._closing: asyncio.Task[None] | None = None  # a close begun outside a task
 
     @property
     def services(self) -> Services:
@@ -112,7 +113,10 @@ class Connection(ABC):
         return services
 
     async def run(self) -> None:
-        watchdog = asyncio.create_task(self._await_init())
+        # A timer, not a task: a crowd of connections should cost no task each for this.
+        watchdog = asyncio.get_running_loop().call_later(
+            self.server.init_timeout, self._init_overdue
+        )
         try:
             while not self.closed:
                 try:
@@ -144,10 +148,11 @@ class Connection(ABC):
             await asyncio.gather(*self.operations.values(), return_exceptions=True)
             self.closed = True
 
-    async def _await_init(self) -> None:
-        await asyncio.sleep(self.server.init_timeout)
+    def _init_overdue(self) -> None:
         if not self.init_received:
-            await self.close(4408, "Connection initialisation timeout")
+            self._closing = asyncio.create_task(
+                self.close(4408, "Connection initialisation timeout")
+            )
 
     @abstractmethod
     async def on_message(self, data: dict[str, Any]) -> None:
@@ -161,7 +166,7 @@ class Connection(ABC):
             await self.websocket.close(code, reason)
 
     def slow_consumer(self) -> None:
-        asyncio.get_running_loop().create_task(self.close(*SLOW_CONSUMER))
+        self._closing = asyncio.create_task(self.close(*SLOW_CONSUMER))
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.send_text(json.dumps(message, separators=(",", ":"), default=str))
