@@ -147,9 +147,9 @@ async def test_causes_effects_and_impact_cost_a_statement_per_level_not_per_even
 
     # when
     # (the first 11 events: the campaign's set-up, the session's start and one turn)
-    with counting_statements(app_client) as few:
+    async with counting_statements(app_client) as few:
         small = await graph(table, table.ada, first=11)
-    with counting_statements(app_client) as many:
+    async with counting_statements(app_client) as many:
         large = await graph(table, table.ada, first=30)
 
     # then

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 
 from tests.graphql_client import AppClient
-from tests.integration.helpers import create_campaign, create_character
+from tests.integration.helpers import create_campaign, create_character, settled_rows
 
 NESTED = """
 query($first: Int!) {
@@ -31,10 +31,14 @@ query($first: Int!) {
 JOB_QUEUE = re.compile(r"\bFROM jobs\b")
 
 
-@contextmanager
-def counting_statements(app_client: AppClient) -> Iterator[list[str]]:
-    """The reads the server makes meanwhile, but for the job workers' polling."""
-    engine = app_client.http._transport.app.state.engine.sync_engine  # type: ignore[attr-defined]
+@asynccontextmanager
+async def counting_statements(app_client: AppClient) -> AsyncIterator[list[str]]:
+    """The reads the server makes meanwhile, but for the job workers' polling. Counting
+    starts once the work after earlier commits is done: a projection job still running
+    would read alongside."""
+    server = app_client.http._transport.app.state.engine  # type: ignore[attr-defined]
+    await settled_rows(server)
+    engine = server.sync_engine
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -65,7 +69,7 @@ async def make_campaigns(app_client: AppClient, token: str, count: int) -> None:
 
 
 async def statements_for(app_client: AppClient, token: str, first: int) -> int:
-    with counting_statements(app_client) as statements:
+    async with counting_statements(app_client) as statements:
         data = await app_client.data(NESTED, {"first": first}, token=token)
     edges = data["campaigns"]["edges"]
     assert len(edges) == first

@@ -406,7 +406,7 @@ async def test_evidence_of_any_number_of_insights_costs_one_statement(
                 ]
             )
             await uow.commit()
-        with counting_statements(app_client) as statements:
+        async with counting_statements(app_client) as statements:
             body = await cast.memories(cast.ash, first=100)
         nodes = [e["node"] for e in body["data"]["character"]["memories"]["edges"]]
         assert all(len(n["evidence"]) == 2 for n in nodes if n["kind"] == "REFLECTION")

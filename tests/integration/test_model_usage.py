@@ -172,7 +172,7 @@ async def test_usage_of_two_or_six_campaigns_costs_the_same_statements(
         await narrated_campaign(app_client, token, hero)
 
     async def statements(first: int) -> int:
-        with counting_statements(app_client) as seen:
+        async with counting_statements(app_client) as seen:
             data = await app_client.data(ALL_USAGE, {"first": first}, token=token)
         nodes = [e["node"] for e in data["campaigns"]["edges"]]
         assert [n["usage"] for n in nodes] == [{"calls": 2}] * first

@@ -179,7 +179,7 @@ async def test_a_players_turns_cost_the_same_statements_however_many_there_are(
 
     async def statements() -> int:
         await settled_rows(engine)
-        with counting_statements(app_client) as seen:
+        async with counting_statements(app_client) as seen:
             await turns_for(keep, keep.bob)
         return len(seen)
 

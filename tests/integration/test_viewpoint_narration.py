@@ -291,7 +291,7 @@ async def test_a_players_tellings_of_one_or_four_turns_cost_the_same_statements(
     await rooms.narrated(1)
 
     async def statements_as_bob(turns: int) -> int:
-        with counting_statements(app_client) as statements:
+        async with counting_statements(app_client) as statements:
             read = await rooms.turns_as(rooms.bob)
         assert len(read) == turns
         assert all(HALL in t["narrative"] for t in read)
