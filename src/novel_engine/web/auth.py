@@ -9,12 +9,17 @@ bearer credential checked here, resolving to a Principal like a token does.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from novel_engine.domain.principal import Principal
 from novel_engine.web.security import InvalidToken, JwtTokens
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Refused(Exception):
@@ -38,21 +43,53 @@ def bearer(authorization: str) -> str:
 
 
 class Authenticator:
-    def __init__(self, tokens: JwtTokens) -> None:
+    """Checks bearer credentials; remembers, within bounds, what it has checked.
+
+    A request or a connection's init checks its token, and every client sends the same
+    token again and again: a verified token is remembered until it expires (its signature
+    cannot change), and a user once found is remembered as existing (accounts are never
+    deleted). So an authenticated request costs neither a signature check nor a read.
+    When tokens can be revoked, revocation must forget them here too.
+    """
+
+    def __init__(self, tokens: JwtTokens, remember: int = 10_000) -> None:
         self._tokens = tokens
+        self._remember = remember
+        self._verified: OrderedDict[str, tuple[uuid.UUID, float]] = OrderedDict()
+        self._known: OrderedDict[uuid.UUID, None] = OrderedDict()
 
     async def authenticate(self, authorization: str | None, users: KnownUsers) -> Principal | None:
         """The principal an `Authorization` value proves; None when none is offered.
 
-        A well-signed token of a user that does not exist (any more) is refused here, in
-        one read, rather than failing later inside a command.
+        A well-signed token of a user that does not exist is refused here, in one read,
+        rather than failing later inside a command.
         """
         if authorization is None:
             return None
-        try:
-            user_id = self._tokens.user_id(bearer(authorization))
-        except InvalidToken as exc:
-            raise Refused("The token is invalid or has expired; log in again.") from exc
-        if user_id not in await users.users_by_ids([user_id]):
+        user_id = self._verify(bearer(authorization))
+        if user_id in self._known:
+            self._known.move_to_end(user_id)
+        elif user_id in await users.users_by_ids([user_id]):
+            _keep(self._known, user_id, None, self._remember)
+        else:
             raise Refused("The token's account does not exist; sign up or log in again.")
         return Principal(user_id)
+
+    def _verify(self, token: str) -> uuid.UUID:
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[1] > time.time():
+            self._verified.move_to_end(token)
+            return remembered[0]
+        self._verified.pop(token, None)
+        try:
+            user_id, expires = self._tokens.verify(token)
+        except InvalidToken as exc:
+            raise Refused("The token is invalid or has expired; log in again.") from exc
+        _keep(self._verified, token, (user_id, expires), self._remember)
+        return user_id
+
+
+def _keep(cache: OrderedDict[K, V], key: K, value: V, bound: int) -> None:
+    cache[key] = value
+    if len(cache) > bound:
+        cache.popitem(last=False)

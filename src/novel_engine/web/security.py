@@ -50,7 +50,8 @@ class JwtTokens:
         claims = {"sub": str(user_id), "iss": ISSUER, "iat": now, "exp": now + self._lifetime}
         return jwt.encode(claims, self._key, algorithm="HS256")
 
-    def user_id(self, token: str) -> uuid.UUID:
+    def verify(self, token: str) -> tuple[uuid.UUID, float]:
+        """The user a well-signed, unexpired token names, and when it expires (epoch s)."""
         try:
             claims = jwt.decode(
                 token,
@@ -59,6 +60,6 @@ class JwtTokens:
                 issuer=ISSUER,
                 options={"require": ["sub", "exp", "iss"]},
             )
-            return uuid.UUID(claims["sub"])
-        except (jwt.PyJWTError, ValueError) as exc:
+            return uuid.UUID(claims["sub"]), float(claims["exp"])
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise InvalidToken(str(exc)) from exc
