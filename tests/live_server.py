@@ -96,7 +96,7 @@ async def live_server(
         lifespan="on",
         log_level="warning",
         ws_ping_interval=None,
-        **uvicorn_options(settings.ws_compression),
+        **uvicorn_options(settings.ws_compression, settings.access_log),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

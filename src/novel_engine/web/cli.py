@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         lifespan="on",
         proxy_headers=False,
-        **frames.uvicorn_options(settings.ws_compression),
+        **frames.uvicorn_options(settings.ws_compression, settings.access_log),
     )
     return 0
 

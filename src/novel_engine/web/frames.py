@@ -15,6 +15,7 @@ cursor), as it would a subscriber whose queue overflowed.
 
 from __future__ import annotations
 
+import logging
 import struct
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.protocol import State
 
 DIRECT_FRAMES = "novel_engine.frames"
+WEBSOCKET_LOG = logging.getLogger("novel_engine.websocket")
 
 _TEXT = 0x81  # FIN + text opcode; server frames are never masked
 
@@ -49,6 +51,12 @@ class DirectFramesProtocol(WebSocketsSansIOProtocol):
     """uvicorn's WebSocket protocol, with frames the app may write synchronously."""
 
     backlog = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn says "[accepted]" for every connection at INFO; a crowd connecting
+        # should not cost a log line each. Its warnings and errors still show.
+        self.logger = WEBSOCKET_LOG
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -84,8 +92,13 @@ class DirectFramesProtocol(WebSocketsSansIOProtocol):
         return True
 
 
-def uvicorn_options(compression: bool) -> dict[str, Any]:
-    """How uvicorn must run WebSockets for this app: with this protocol, and
-    permessage-deflate only when asked (each connection compresses every frame on its
-    own, which costs more CPU than everything else a live event costs)."""
-    return {"ws": DirectFramesProtocol, "ws_per_message_deflate": compression}
+def uvicorn_options(compression: bool, access_log: bool) -> dict[str, Any]:
+    """How uvicorn must run this app: WebSockets with this protocol, permessage-deflate
+    only when asked (each connection compresses every frame on its own), and a line per
+    request or connection only when asked."""
+    WEBSOCKET_LOG.setLevel(logging.INFO if access_log else logging.WARNING)
+    return {
+        "ws": DirectFramesProtocol,
+        "ws_per_message_deflate": compression,
+        "access_log": access_log,
+    }

@@ -50,6 +50,8 @@ class Settings:
     subscriber_queue_limit: int = 1_000
     # permessage-deflate on WebSockets: off, for the CPU (see docs/operations.md).
     ws_compression: bool = False
+    # A log line per HTTP request and WebSocket connection: off, for speed and privacy.
+    access_log: bool = False
     presence_ttl: float = 30.0
     job_concurrency: int = 4
     job_lease_seconds: float = 30.0
@@ -86,6 +88,7 @@ class Settings:
             )
         memory = _memory_settings(env)
         ws_compression = _switch(env, "NOVEL_ENGINE_WS_COMPRESSION", default=False)
+        access_log = _switch(env, "NOVEL_ENGINE_ACCESS_LOG", default=False)
         # Last: a refused configuration must not leave a generated key behind.
         secret = _secret_key(env.get("NOVEL_ENGINE_SECRET_KEY")) or (
             _embedded_secret(url) if signing else ""
@@ -99,6 +102,7 @@ class Settings:
             job_lease_seconds=job_lease_seconds,
             reactions_per_turn=int(reactions),
             ws_compression=ws_compression,
+            access_log=access_log,
             **memory,
         )
 
