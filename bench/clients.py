@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -58,6 +59,12 @@ async def _client(pipe: Connection, share: Share) -> None:
     counts: Counter[int] = Counter()
     arrivals: list[tuple[int, float]] = []
     warmed: set[int] = set()
+
+    def tell(*message: Any) -> None:
+        # The loop watching the pipe may have made it non-blocking; a report is large.
+        os.set_blocking(pipe.fileno(), True)
+        pipe.send(message)
+
     total = len(share.payloads)  # until every connection is tried: those that opened
 
     def on_message(subscriber: Subscriber, message: dict[str, Any], now: float) -> None:
@@ -72,11 +79,11 @@ async def _client(pipe: Connection, share: Share) -> None:
         arrivals.append((index, now))
         counts[index] += 1
         if counts[index] == total:
-            pipe.send(("got", index))
+            tell("got", index)
         if index < 0 and id(subscriber) not in warmed:
             warmed.add(id(subscriber))
             if len(warmed) == total:
-                pipe.send(("warm", None))
+                tell("warm", None)
 
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     failures: list[str] = []
@@ -96,17 +103,15 @@ async def _client(pipe: Connection, share: Share) -> None:
     opened = await asyncio.gather(*(connect(p) for p in share.payloads))
     subscribers = [s for s in opened if s is not None]
     total = len(subscribers)
-    pipe.send(
-        (
-            "ready",
-            {
-                "connected": len(subscribers),
-                "failed": len(failures),
-                "first_failure": failures[0] if failures else None,
-                "deflate": sum(s.deflate for s in subscribers),
-                "seconds": time.perf_counter() - started,
-            },
-        )
+    tell(
+        "ready",
+        {
+            "connected": len(subscribers),
+            "failed": len(failures),
+            "first_failure": failures[0] if failures else None,
+            "deflate": sum(s.deflate for s in subscribers),
+            "seconds": time.perf_counter() - started,
+        },
     )
     commands: asyncio.Queue[Any] = asyncio.Queue()
     loop = asyncio.get_running_loop()
@@ -122,14 +127,14 @@ async def _client(pipe: Connection, share: Share) -> None:
     while True:
         command, argument = await commands.get()
         if command == "report":
-            pipe.send(("report", report(subscribers, arrivals, argument)))
+            tell("report", report(subscribers, arrivals, argument))
         elif command == "close":
             for subscriber in subscribers:
                 subscriber.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*(s.closed for s in subscribers)), 10)
             with contextlib.suppress(OSError):
-                pipe.send(("closed", None))
+                tell("closed", None)
             return
 
 
@@ -169,6 +174,7 @@ class Pool:
     warm: int = 0
     reports: list[dict[str, Any]] = field(default_factory=list)
     closed: int = 0
+    dead: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self, within: float) -> bool:
@@ -188,8 +194,10 @@ class Pool:
     def _read(self, pipe: Connection) -> None:
         try:
             kind, value = pipe.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the client process died: nothing more will come
             asyncio.get_running_loop().remove_reader(pipe.fileno())
+            self.dead += 1
+            self.changed.set()
             return
         if kind == "ready":
             self.ready.append(value)
@@ -204,9 +212,12 @@ class Pool:
         self.changed.set()
 
     async def until(self, condition: Callable[[], bool], within: float) -> bool:
-        """Whether `condition` came true within `within` seconds."""
+        """Whether `condition` came true within `within` seconds (never, once a client
+        process has died)."""
         deadline = time.monotonic() + within
         while not condition():
+            if self.dead:
+                return False
             self.changed.clear()
             left = deadline - time.monotonic()
             if left <= 0:
@@ -224,7 +235,8 @@ class Pool:
     async def collect(self, events: int) -> list[dict[str, Any]]:
         for pipe in self.pipes:
             pipe.send(("report", events))
-        await self.until(lambda: len(self.reports) == len(self.shares), 120)
+        if not await self.until(lambda: len(self.reports) == len(self.shares), 120):
+            raise SystemExit("a client process did not report (see its error above)")
         return self.reports
 
     async def close(self) -> None:
@@ -236,6 +248,7 @@ class Pool:
         for pipe in self.pipes:
             loop.remove_reader(pipe.fileno())
             pipe.close()
+        self.pipes.clear()
         for process in self.processes:
             process.join(5)
             if process.is_alive():

@@ -54,9 +54,15 @@ async def campaign(http: httpx.AsyncClient, token: str, name: str, **fields: Any
     return campaign_id
 
 
-def world_trigger(http: httpx.AsyncClient, token: str, campaign_id: str) -> Callable[[int], Any]:
-    """An event of our campaign: a world-state change carrying `i`."""
-    version = {"world": 1}
+def world_trigger(
+    http: httpx.AsyncClient,
+    token: str,
+    campaign_id: str,
+    version: int = 1,
+    patch: Callable[[int], dict[str, Any]] = lambda index: {"i": index},
+) -> Callable[[int], Any]:
+    """Events of our campaign: world-state changes carrying `i`, from world `version`."""
+    current = {"world": version}
 
     async def trigger(index: int) -> None:
         data = await call(
@@ -65,12 +71,12 @@ def world_trigger(http: httpx.AsyncClient, token: str, campaign_id: str) -> Call
             "patch: $p, expectedVersion: $v) { __typename ... on Error { code message } } }",
             token,
             c=campaign_id,
-            p={"i": index},
-            v=version["world"],
+            p=patch(index),
+            v=current["world"],
         )
         if data["updateWorldState"]["__typename"] != "Campaign":
             raise SystemExit(f"updateWorldState refused: {data}")
-        version["world"] += 1
+        current["world"] += 1
 
     return trigger
 
@@ -87,10 +93,12 @@ async def ours(server: Server, http: httpx.AsyncClient, subscribers: int) -> Tar
     )
 
 
-def peer_trigger(http: httpx.AsyncClient) -> Callable[[int], Any]:
+def peer_trigger(
+    http: httpx.AsyncClient, patch: Callable[[int], dict[str, Any]] = lambda index: {"i": index}
+) -> Callable[[int], Any]:
     async def trigger(index: int) -> None:
         await call(
-            http, "mutation($p: JSON!) { publish(payload: $p) }", p={"changes": {"i": index}}
+            http, "mutation($p: JSON!) { publish(payload: $p) }", p={"changes": patch(index)}
         )
 
     return trigger

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import resource
@@ -28,6 +29,19 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU a process has used so far (from /proc, in clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+async def quiet(pid: int, limit: float = 30.0) -> None:
+    """Until the process's CPU time stops moving for half a second (clock ticks are
+    10 ms: a busy process moves them every read)."""
+    deadline = time.monotonic() + limit
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now == last:
+            return
+        last = now
 
 
 def rss_bytes(pid: int) -> int:

@@ -47,7 +47,7 @@ def ours(workdir: Path, name: str = "ours") -> Iterator[Server]:
 @contextlib.contextmanager
 def peer(workdir: Path, name: str = "peer") -> Iterator[Server]:
     port = free_port()
-    command = [sys.executable, str(Path(__file__).with_name("peer.py")), str(port)]
+    command = [sys.executable, str(Path(__file__).with_name("peer.py")), str(port), SECRET]
     url = f"http://{HOST}:{port}/graphql"
     with running(command, dict(os.environ), url, workdir / f"{name}.log") as pid:
         yield Server("peer", pid, port)
