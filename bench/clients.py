@@ -55,36 +55,56 @@ def client_process(pipe: Connection, share: Share) -> None:
     asyncio.run(_client(pipe, share))
 
 
-async def _client(pipe: Connection, share: Share) -> None:
-    counts: Counter[int] = Counter()
-    arrivals: list[tuple[int, float]] = []
-    warmed: set[int] = set()
+class Tally:
+    """What one process's subscribers received, and telling the parent when all of them
+    have an event. A subscriber whose stream ended (an error, a close) is counted out,
+    so the others' events are not waited for in vain."""
 
+    def __init__(self, tell: Callable[..., None], path: tuple[str, ...], expected: int) -> None:
+        self.tell, self.path, self.expected = tell, path, expected
+        self.counts: Counter[int] = Counter()
+        self.arrivals: list[tuple[int, float]] = []
+        self.warmed: set[int] = set()
+        self.gone: set[int] = set()
+        self.told: set[int] = set()
+        self.warm_told = False
+
+    def on_message(self, subscriber: Subscriber, message: dict[str, Any], now: float) -> None:
+        if message.get("type") != "next" or message["payload"].get("errors"):
+            subscriber.errors.append(message)
+            self.gone.add(id(subscriber))
+            self.check(*self.counts)
+            return
+        value: Any = message["payload"]["data"]
+        for key in self.path:
+            value = value[key]
+        index = int(value)
+        subscriber.seen.append(index)
+        self.arrivals.append((index, now))
+        self.counts[index] += 1
+        if index < 0:
+            self.warmed.add(id(subscriber))
+        self.check(index)
+
+    def check(self, *indexes: int) -> None:
+        live = self.expected - len(self.gone)
+        for index in indexes:
+            if index not in self.told and self.counts[index] >= live:
+                self.told.add(index)
+                self.tell("got", index)
+        if not self.warm_told and len(self.warmed - self.gone) >= live:
+            self.warm_told = True
+            self.tell("warm", None)
+
+
+async def _client(pipe: Connection, share: Share) -> None:
     def tell(*message: Any) -> None:
         # The loop watching the pipe may have made it non-blocking; a report is large.
         os.set_blocking(pipe.fileno(), True)
         pipe.send(message)
 
-    total = len(share.payloads)  # until every connection is tried: those that opened
-
-    def on_message(subscriber: Subscriber, message: dict[str, Any], now: float) -> None:
-        if message.get("type") != "next" or message["payload"].get("errors"):
-            subscriber.errors.append(message)
-            return
-        value: Any = message["payload"]["data"]
-        for key in share.path:
-            value = value[key]
-        index = int(value)
-        subscriber.seen.append(index)
-        arrivals.append((index, now))
-        counts[index] += 1
-        if counts[index] == total:
-            tell("got", index)
-        if index < 0 and id(subscriber) not in warmed:
-            warmed.add(id(subscriber))
-            if len(warmed) == total:
-                tell("warm", None)
-
+    tally = Tally(tell, share.path, len(share.payloads))
+    on_message = tally.on_message
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     failures: list[str] = []
 
@@ -102,7 +122,7 @@ async def _client(pipe: Connection, share: Share) -> None:
     started = time.perf_counter()
     opened = await asyncio.gather(*(connect(p) for p in share.payloads))
     subscribers = [s for s in opened if s is not None]
-    total = len(subscribers)
+    tally.expected = len(subscribers)
     tell(
         "ready",
         {
@@ -127,7 +147,7 @@ async def _client(pipe: Connection, share: Share) -> None:
     while True:
         command, argument = await commands.get()
         if command == "report":
-            tell("report", report(subscribers, arrivals, argument))
+            tell("report", report(subscribers, tally.arrivals, argument))
         elif command == "close":
             for subscriber in subscribers:
                 subscriber.close()

@@ -67,6 +67,8 @@ async def fanned(
     async with target_on(name, workdir, label, build, count) as target:
         figures = await fanout.measure(target, args.events, args.client_processes)
     progress(f"  {brief(figures)}")
+    if figures["error_sample"]:
+        progress(f"  a subscriber's stream ended: {figures['error_sample']}")
     return figures
 
 

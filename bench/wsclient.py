@@ -69,6 +69,7 @@ class Subscriber(asyncio.Protocol):
         self.closed = asyncio.get_running_loop().create_future()
         self.seen: list[int] = []  # what the owner records per subscriber (event indexes)
         self.errors: list[Any] = []
+        self.closing = False  # a close begun by either side: no error when it ends
 
     # ------------------------------------------------------------ asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -124,6 +125,8 @@ class Subscriber(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.acknowledged.done():
             self.acknowledged.set_exception(ConnectionError(f"closed before the ack: {exc}"))
+        elif not self.closing:
+            self.on_message(self, {"type": "connection lost", "error": repr(exc)}, perf_counter())
         if not self.closed.done():
             self.closed.set_result(None)
 
@@ -162,6 +165,11 @@ class Subscriber(asyncio.Protocol):
             self._write(frame(10, payload))
         elif opcode == 8:  # close: answer it, the server closes the TCP connection
             self._write(frame(8, payload[:2]))
+            if not self.closing:
+                self.closing = True
+                code = int.from_bytes(payload[:2], "big") if payload else None
+                reason = payload[2:].decode(errors="replace")
+                self.on_message(self, {"type": "close", "code": code, "reason": reason}, now)
 
     def _message(self, payload: bytes, now: float) -> None:
         if self.compressed:
@@ -187,6 +195,7 @@ class Subscriber(asyncio.Protocol):
         self._write(frame(1, json.dumps(message, separators=(",", ":")).encode()))
 
     def close(self) -> None:
+        self.closing = True
         self._write(frame(8, (1000).to_bytes(2, "big")))
 
 
