@@ -101,5 +101,7 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(memory_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        # The machine may be shared: how busy it was as the run began.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "packages": versions,
     }

@@ -268,6 +268,8 @@ SCENARIOS: dict[str, Scenario] = {
 
 async def main(args: argparse.Namespace) -> None:
     raise_open_files_limit()
+    started = datetime.datetime.now(datetime.UTC)
+    described = machine()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
         for name in args.only:
@@ -279,17 +281,23 @@ async def main(args: argparse.Namespace) -> None:
     results.mkdir(exist_ok=True)
     path = results / f"{datetime.date.today().isoformat()}.json"
     options = {k: v for k, v in vars(args).items() if k != "no_save"}
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
     path.write_text(
         json.dumps(
-            {"machine": machine(), "options": options, "rows": [r.as_json() for r in rows]},
+            {
+                "started": started.isoformat(timespec="seconds"),
+                "minutes": round(
+                    (datetime.datetime.now(datetime.UTC) - started).total_seconds() / 60, 1
+                ),
+                "machine": described,
+                "options": options,
+                "rows": [r.as_json() for r in rows],
+            },
             indent=2,
             ensure_ascii=False,
         )
         + "\n"
     )
-    print(f"\nwritten: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    print(f"\nwritten: {path}")
 
 
 def parser() -> argparse.ArgumentParser:
