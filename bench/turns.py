@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from processes import cpu_seconds, free_port
+from processes import cpu_seconds, free_port, running
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -49,7 +48,7 @@ PROSE = (
 
 
 # ---------------------------------------------------------------- a model server
-def fake_model(port: int, first_token: float, per_token: float) -> None:
+def serve_model(port: int, first_token: float, per_token: float) -> None:
     """An OpenAI-compatible chat-completions server with a hosted model's pace: a persona
     gets a short JSON reaction, the chronicler a streamed paragraph, a word per token."""
 
@@ -129,31 +128,6 @@ def completion(text: str, output_tokens: int) -> dict[str, Any]:
         ],
         "usage": usage(output_tokens),
     }
-
-
-# ---------------------------------------------------------------- processes
-@contextlib.contextmanager
-def running(command: list[str], env: dict[str, str], url: str, log: Path) -> Iterator[int]:
-    """A process started and answering at `url`; its output in `log`, shown if it fails."""
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"{command[0]} did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
-        yield process.pid
-    except BaseException:
-        print(log.read_text()[-3000:], file=sys.stderr)
-        raise
-    finally:
-        process.terminate()
-        process.wait()
 
 
 # ---------------------------------------------------------------- playing
@@ -333,6 +307,36 @@ def server_env(model: str, database: str, model_url: str, jobs: int | None) -> d
     return env
 
 
+@contextlib.contextmanager
+def fake_model(work: Path, first_token: float, per_token: float) -> Iterator[str]:
+    """The fake hosted model, running in its own process; its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, __file__, "--serve-model", str(port), str(first_token)]
+    with running([*command, str(per_token)], dict(os.environ), url, work / "model.log"):
+        yield url
+
+
+async def played(
+    work: Path,
+    model: str,
+    sessions: int,
+    turns: int,
+    model_url: str,
+    database: str | None = None,
+    jobs: int | None = None,
+) -> Figures:
+    """`turns` turns in each of `sessions` sessions on a fresh `novel-engine serve`."""
+    name = f"turns-{model}-{sessions}"
+    database = database or f"sqlite+aiosqlite:///{work}/{name}.db"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    serve = [str(Path(sys.executable).parent / "novel-engine"), "serve", "--port", str(port)]
+    env = server_env(model, database, model_url, jobs)
+    with running(serve, env, f"{url}/health", work / f"{name}.log") as pid:
+        return await measure(url, sessions, turns, pid)
+
+
 async def main(args: argparse.Namespace) -> None:
     print(
         f"{args.turns} turns per session, each waiting for its narration; the fake model: "
@@ -343,24 +347,20 @@ async def main(args: argparse.Namespace) -> None:
         f"{'model':<9}{'sessions':>9}{'submit p50':>12}{'p95':>10}{'1st chunk p50':>15}"
         f"{'p95':>10}{'turns/s':>9}{'CPU ms/turn':>13}"
     )
-    executable = str(Path(sys.executable).parent / "novel-engine")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        model_port = free_port()
-        model_url = f"http://127.0.0.1:{model_port}"
-        fake = [__file__, "--serve-model", str(model_port), str(args.first_token)]
-        fake = [sys.executable, *fake, str(args.per_token)]
-        with running(fake, dict(os.environ), model_url, work / "model.log"):
+        with fake_model(work, args.first_token, args.per_token) as model_url:
             for model in args.models:
                 for sessions in sorted({1, args.sessions}):
-                    name = f"{model}-{sessions}"
-                    database = args.database_url or f"sqlite+aiosqlite:///{work}/{name}.db"
-                    port = free_port()
-                    url = f"http://127.0.0.1:{port}"
-                    serve = [executable, "serve", "--port", str(port)]
-                    env = server_env(model, database, model_url, args.job_concurrency)
-                    with running(serve, env, f"{url}/health", work / f"{name}.log") as pid:
-                        f = await measure(url, sessions, args.turns, pid)
+                    f = await played(
+                        work,
+                        model,
+                        sessions,
+                        args.turns,
+                        model_url,
+                        args.database_url,
+                        args.job_concurrency,
+                    )
                     print(
                         f"{model:<9}{sessions:>9}"
                         f"{percentile(f.submit, 0.5):>10.1f}ms{percentile(f.submit, 0.95):>8.1f}ms"
@@ -373,7 +373,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--serve-model":
-        fake_model(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]))
+        serve_model(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]))
         raise SystemExit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=20)
