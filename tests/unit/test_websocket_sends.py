@@ -25,6 +25,7 @@ class UnsendableFrames:
         services: Any,
         principal: Any,
         on_overflow: Callable[[], None],
+        send_now: Any = None,
     ) -> AsyncGenerator[Frame, None]:
         for n in (1, 2, 3):
             self.taken.append(n)
